@@ -1,0 +1,283 @@
+"""From extracted text to blocks: headings, paragraphs and bullets with offsets.
+
+Extracted text comes in several layouts: PDF text wrapped at the page width (a bullet
+is a glyph, or only a leading space, and its continuation lines start at column 0),
+Word exports with one line per paragraph and tab-separated tables, and Markdown. This
+module finds where each paragraph starts and ends, whatever the layout, and keeps the
+character offsets so every later quote can be checked against the source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+# Bullet glyphs seen in exported governance papers, plus any private-use glyph
+# (Symbol/Wingdings bullets come through PDF extraction as U+F0xx).
+BULLET_RE = re.compile(r"^[ \t]*(?:[•·▪◦●○■□➢➤►▶✓\u2023\u2043\u25aa\ue000-\uf8ff]|[-*+](?=\s)|o(?=[ \t]+\S))[ \t]*")
+SUB_BULLET_RE = re.compile(r"^[ \t]*(?:o|[◦○]|[-*+](?<=  [-*+]))[ \t]+")
+MARKDOWN_HEADING_RE = re.compile(r"^[ \t]*(#{1,6})[ \t]+(.*?)[ \t#]*$")
+# "4.", "4i.", "94.", "1.1", "12)": an agenda item or numbered paragraph.
+NUMBER_RE = re.compile(r"^[ \t]*(\d{1,3}(?:\.\d{1,2})*[a-z]{0,4}|[ivx]{1,5})(?:[.)](?!\d)|(?<=\d\.\d)|(?<=\d\.\d\d))[ \t]+(?=\S)")
+MARKDOWN_NUMBER_RE = re.compile(r"^(\d{1,3}[a-z]{0,4})[.)]?[ \t]+(?=\S)")
+ITEM_MARKER_RE = re.compile(r"^\s*\(\s*Item\s+[A-Z]?\d+[a-z]?\s*\)\s*$", re.I)
+URL_LINE_RE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.I)
+PAGE_LINE_RE = re.compile(r"^\s*(?:Page\s+\d+(?:\s+of\s+\d+)?|\d{1,3}|-\s*\d+\s*-)\s*$", re.I)
+IMAGE_LINE_RE = re.compile(r"^\s*image\d*\.(?:png|jpe?g|gif|emf|wmf)\s*$", re.I)
+TERMINAL_RE = re.compile(r"[.!?:;]['’\")\]]*\s*$")
+EMPHASIS_RE = re.compile(r"\*\*|__")
+WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’&-]*")
+
+# Words that may stay lower-case in a title ("Tackle violence against women and girls").
+SMALL_WORDS = {
+    "a", "an", "and", "the", "of", "in", "on", "for", "to", "with", "by", "at", "or", "from",
+    "into", "its", "their", "our", "&", "as", "vs", "per", "up", "out",
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str  # the raw line, without its newline
+    start: int
+    end: int
+
+    @property
+    def stripped(self) -> str:
+        return self.text.strip()
+
+    @property
+    def indent(self) -> int:
+        return len(self.text) - len(self.text.lstrip(" \t"))
+
+
+@dataclass(frozen=True)
+class Block:
+    """A unit of layout: a heading, a paragraph or a bullet."""
+
+    kind: str  # heading | paragraph | bullet | subbullet | numbered
+    text: str  # white space normalised, glyphs and Markdown emphasis removed
+    start: int  # offsets of the block in the extracted text (glyph excluded)
+    end: int
+    number: str | None = None  # for numbered headings and paragraphs
+    level: int = 0  # Markdown heading level; 0 otherwise
+    lines: tuple[Line, ...] = ()
+
+
+def split_lines(text: str) -> list[Line]:
+    lines: list[Line] = []
+    pos = 0
+    for raw in text.split("\n"):
+        lines.append(Line(raw, pos, pos + len(raw)))
+        pos += len(raw) + 1
+    return lines
+
+
+def normalise_space(text: str) -> str:
+    return " ".join(text.split())
+
+
+def clean_inline(text: str) -> str:
+    """White space normalised and Markdown emphasis dropped, for display and matching."""
+    return normalise_space(EMPHASIS_RE.sub("", text))
+
+
+def furniture_lines(lines: list[Line]) -> set[str]:
+    """Short lines repeated on many pages: running headers and footers."""
+    counts = Counter(line.stripped for line in lines if 3 < len(line.stripped) < 80)
+    return {text for text, n in counts.items() if n >= 3 and not _structural(text)}
+
+
+def _structural(text: str) -> bool:
+    # Repeated on purpose: action headings, table headers, bullet labels.
+    return bool(re.match(r"^(actions?|status|owner|due date|open|closed|force|opcc|resolved\b.*)$", text, re.I)) or (
+        BULLET_RE.match(text) is not None and len(text) > 40
+    )
+
+
+def is_furniture(line: Line, repeated: set[str]) -> bool:
+    s = line.stripped
+    return bool(
+        URL_LINE_RE.match(s)
+        or PAGE_LINE_RE.match(s)
+        or IMAGE_LINE_RE.match(s)
+        or s in repeated
+    )
+
+
+def title_like(text: str, *, max_words: int = 16) -> bool:
+    """A heading rather than a sentence: short, capitalised, no sentence ending."""
+    text = clean_inline(text)
+    if not text or len(text) > 130 or text[0].islower():
+        return False
+    if re.search(r"[.,;]\s*$", text) and not re.search(r"\b[A-Z]{2,}\.$", text):
+        return False
+    words = WORD_RE.findall(text)
+    if not words or len(words) > max_words:
+        return False
+    if text.endswith(":") and len(words) > 6:
+        return False
+    # Sentences about people ("He said …") are not headings.
+    if re.match(r"^(he|she|they|it|the (pcc|cc|dcc|dco|ce|chair|commissioner))\b", text, re.I) and len(words) > 4:
+        return False
+    return True
+
+
+def capitalised_share(text: str) -> float:
+    words = [w for w in WORD_RE.findall(clean_inline(text)) if w.lower() not in SMALL_WORDS]
+    if not words:
+        return 0.0
+    return sum(1 for w in words if w[0].isupper()) / len(words)
+
+
+def _ends_sentence(text: str) -> bool:
+    return bool(TERMINAL_RE.search(text))
+
+
+def _starts_lower(text: str) -> bool:
+    s = text.lstrip()
+    return bool(s) and (s[0].islower() or s[0] in "(,;–-&" and not s.startswith("(Item"))
+
+
+def build_blocks(lines: list[Line], skip: set[int] | None = None, repeated: set[str] | None = None) -> list[Block]:
+    """Group lines into blocks. `skip` holds indexes of lines already consumed (title blocks)."""
+    skip = skip or set()
+    repeated = repeated or set()
+    blocks: list[Block] = []
+    current: list[Line] = []
+    current_kind = ""
+    current_number: str | None = None
+    current_level = 0
+    blank_before = False
+
+    def flush() -> None:
+        nonlocal current, current_kind, current_number, current_level
+        if current:
+            blocks.append(_make_block(current_kind, current, current_number, current_level))
+        current, current_kind, current_number, current_level = [], "", None, 0
+
+    for i, line in enumerate(lines):
+        if i in skip or is_furniture(line, repeated):
+            continue
+        s = line.stripped
+        if not s:
+            blank_before = True
+            continue
+        heading = MARKDOWN_HEADING_RE.match(line.text)
+        if heading:
+            flush()
+            inner = clean_inline(heading.group(2))
+            number = MARKDOWN_NUMBER_RE.match(inner)
+            current = [line]
+            current_kind = "heading"
+            current_level = len(heading.group(1))
+            current_number = number.group(1) if number else None
+            flush()
+            blank_before = False
+            continue
+        if ITEM_MARKER_RE.match(s) and current and current_kind == "numbered":
+            current.append(line)  # "(Item B1)" closes a panel minutes heading
+            flush()
+            blank_before = False
+            continue
+        bullet = BULLET_RE.match(line.text)
+        numbered = NUMBER_RE.match(line.text)
+        if bullet and not (numbered and numbered.end() > bullet.end()):
+            flush()
+            current = [line]
+            current_kind = "subbullet" if SUB_BULLET_RE.match(line.text) else "bullet"
+        elif numbered:
+            flush()
+            current = [line]
+            current_kind = "numbered"
+            current_number = numbered.group(1)
+        elif _is_table_row(s):
+            flush()
+            current = [line]
+            current_kind = "row"
+            flush()
+        elif current and _continues(current, line, blank_before):
+            current.append(line)
+        else:
+            flush()
+            current = [line]
+            current_kind = "paragraph"
+        blank_before = False
+    flush()
+    return _promote_headings(blocks)
+
+
+def _is_table_row(stripped: str) -> bool:
+    cells = [c for c in stripped.split("\t") if c.strip()]
+    return len(cells) >= 3
+
+
+def _continues(current: list[Line], line: Line, blank_before: bool) -> bool:
+    last = current[-1].stripped
+    if _starts_lower(line.text):
+        # A wrapped sentence goes on, even across a blank line left by a page break.
+        return not blank_before or not _ends_sentence(last)
+    if blank_before:
+        return False
+    if _ends_sentence(last):
+        return False
+    # A line that reads as a heading, standing after a finished sentence, starts a block;
+    # otherwise an upper-case word mid-sentence ("… the \nChief Constable") continues.
+    return True
+
+
+def _make_block(kind: str, lines: list[Line], number: str | None, level: int) -> Block:
+    first = lines[0]
+    offset = 0
+    if kind == "heading":
+        m = MARKDOWN_HEADING_RE.match(first.text)
+        offset = m.start(2) if m else 0
+    elif kind in ("bullet", "subbullet"):
+        offset = BULLET_RE.match(first.text).end()  # type: ignore[union-attr]
+    elif kind == "numbered":
+        offset = NUMBER_RE.match(first.text).end()  # type: ignore[union-attr]
+    else:
+        offset = first.indent
+    start = first.start + offset
+    end = lines[-1].start + len(lines[-1].text.rstrip())
+    parts = [first.text[offset:]] + [ln.text for ln in lines[1:]]
+    text = clean_inline(" ".join(parts))
+    if kind == "heading" and number:
+        text = MARKDOWN_NUMBER_RE.sub("", text, count=1)
+    return Block(kind, text, start, max(start, end), number, level, tuple(lines))
+
+
+def _promote_headings(blocks: list[Block]) -> list[Block]:
+    """Decide which numbered blocks are agenda items and which plain lines are sub-headings."""
+    out: list[Block] = []
+    for i, block in enumerate(blocks):
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        if block.kind == "numbered":
+            has_marker = ITEM_MARKER_RE.match(block.lines[-1].stripped) is not None
+            text = block.text
+            if has_marker:
+                text = clean_inline(re.sub(r"\(\s*Item\s+[^)]*\)\s*$", "", text, flags=re.I))
+            if has_marker or (title_like(text) and "." not in (block.number or "")):
+                out.append(Block("heading", text, block.start, block.end, block.number, 0, block.lines))
+                continue
+        if block.kind == "paragraph" and len(block.lines) <= 2 and _reads_as_heading(block, nxt):
+            out.append(Block("heading", block.text, block.start, block.end, None, 0, block.lines))
+            continue
+        out.append(block)
+    return out
+
+
+def _reads_as_heading(block: Block, nxt: Block | None) -> bool:
+    text = block.text
+    if not title_like(text, max_words=14):
+        return False
+    if text.endswith(":"):
+        words = [w for w in WORD_RE.findall(text)]
+        return len(words) <= 3 or capitalised_share(text) >= 0.5
+    if nxt is None:
+        return False
+    # A heading introduces something: a bullet, a numbered paragraph or another heading,
+    # or a paragraph that starts a new sentence.
+    return nxt.kind in ("bullet", "subbullet", "numbered", "heading", "row") or (
+        nxt.kind == "paragraph" and not _starts_lower(nxt.text)
+    )
