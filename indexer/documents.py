@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from indexer.dates import find_dates, first_date, month_range
-from indexer.layout import NUMBER_RE, Line, clean_inline, title_like
+from indexer.layout import NUMBER_RE, URL_LINE_RE, Line, clean_inline, title_like
 
 KINDS = ("minutes", "meeting notes", "report", "annual report", "decision", "questions", "work programme", "agenda")
 
@@ -208,7 +208,7 @@ def _roster_region(lines: list[Line], i: int, stop: int, value: str) -> tuple[li
         if not s:
             j += 1
             continue
-        if LABEL_RE.match(line.text) or NUMBER_RE.match(line.text) or re.match(r"^#{1,6}\s+\d", s):
+        if LABEL_RE.match(line.text) or NUMBER_RE.match(line.text) or re.match(r"^#{1,6}\s+\d", s) or URL_LINE_RE.match(s):
             break
         if region and not is_roster_line(s) and not _continues_entry(" ".join(r.text for r in region), s):
             break

@@ -25,6 +25,7 @@ ITEM_MARKER_RE = re.compile(r"^\s*\(\s*Item\s+[A-Z]?\d+[a-z]?\s*\)\s*$", re.I)
 URL_LINE_RE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.I)
 PAGE_LINE_RE = re.compile(r"^\s*(?:Page\s+\d+(?:\s+of\s+\d+)?|\d{1,3}|-\s*\d+\s*-)\s*$", re.I)
 IMAGE_LINE_RE = re.compile(r"^\s*image\d*\.(?:png|jpe?g|gif|emf|wmf)\s*$", re.I)
+DANGLING_RE = re.compile(r"(?:,|\b(?:the|of|and|to|a|an|in|for|with|on|by|from|that|its|their|his|her|was|were|is|are))\s*$")
 TERMINAL_RE = re.compile(r"[.!?:;]['’\")\]]*\s*$")
 EMPHASIS_RE = re.compile(r"\*\*|__")
 WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’&-]*")
@@ -89,7 +90,9 @@ def furniture_lines(lines: list[Line]) -> set[str]:
 
 
 def _structural(text: str) -> bool:
-    # Repeated on purpose: action headings, table headers, bullet labels.
+    # Repeated on purpose: action headings, table headers and rows with dates, bullet labels.
+    if re.search(r"\d{1,2}/\d{1,2}/\d{2,4}|\b(?:19|20)\d\d\b", text):
+        return True
     return bool(re.match(r"^(actions?|status|owner|due date|open|closed|force|opcc|resolved\b.*)$", text, re.I)) or (
         BULLET_RE.match(text) is not None and len(text) > 40
     )
@@ -111,6 +114,8 @@ def title_like(text: str, *, max_words: int = 16) -> bool:
     if not text or len(text) > 130 or text[0].islower():
         return False
     if re.search(r"[.,;]\s*$", text) and not re.search(r"\b[A-Z]{2,}\.$", text):
+        return False
+    if DANGLING_RE.search(text) or "☐" in text or "☒" in text or re.match(r"signature\s*:", text, re.I):
         return False
     words = WORD_RE.findall(text)
     if not words or len(words) > max_words:
@@ -139,9 +144,21 @@ def _starts_lower(text: str) -> bool:
     return bool(s) and (s[0].islower() or s[0] in "(,;–-&" and not s.startswith("(Item"))
 
 
+def is_wrapped(lines: list[Line]) -> bool:
+    """PDF-like text wrapped at the page width, rather than one line per paragraph.
+
+    In wrapped text many lines continue a sentence and start in lower case; a Word or
+    HTML export has almost none.
+    """
+    content = [ln for ln in lines if ln.stripped and not BULLET_RE.match(ln.text)]
+    lower = sum(1 for ln in content if ln.stripped[0].islower())
+    return bool(content) and lower / len(content) >= 0.08
+
+
 def build_blocks(lines: list[Line], skip: set[int] | None = None, repeated: set[str] | None = None) -> list[Block]:
     """Group lines into blocks. `skip` holds indexes of lines already consumed (title blocks)."""
     skip = skip or set()
+    wrapped = is_wrapped(lines)
     repeated = repeated or set()
     blocks: list[Block] = []
     current: list[Line] = []
@@ -196,7 +213,10 @@ def build_blocks(lines: list[Line], skip: set[int] | None = None, repeated: set[
             current = [line]
             current_kind = "row"
             flush()
-        elif current and _continues(current, line, blank_before):
+        elif current and (
+            _continues(current, line, blank_before, wrapped, current_kind)
+            or _bullet_goes_on(current, current_kind, line, wrapped)
+        ):
             current.append(line)
         else:
             flush()
@@ -212,18 +232,31 @@ def _is_table_row(stripped: str) -> bool:
     return len(cells) >= 3
 
 
-def _continues(current: list[Line], line: Line, blank_before: bool) -> bool:
+def _continues(current: list[Line], line: Line, blank_before: bool, wrapped: bool, kind: str) -> bool:
     last = current[-1].stripped
+    if DANGLING_RE.search(last):
+        return True  # "… Police Reform and Social Responsibility Act 2011, the" goes on
     if _starts_lower(line.text):
         # A wrapped sentence goes on, even across a blank line left by a page break.
         return not blank_before or not _ends_sentence(last)
-    if blank_before:
-        return False
+    if blank_before or not wrapped:
+        return False  # one line per paragraph: a capital starts a new one
     if _ends_sentence(last):
         return False
-    # A line that reads as a heading, standing after a finished sentence, starts a block;
-    # otherwise an upper-case word mid-sentence ("… the \nChief Constable") continues.
+    if kind in ("numbered", "paragraph") and len(current) == 1 and title_like(last, max_words=10):
+        return False  # "4. Making Kent Safer Plan: Delivery & Performance" is a heading line
+    # Otherwise an upper-case word mid-sentence ("… the \nChief Constable") continues.
     return True
+
+
+def _bullet_goes_on(current: list[Line], kind: str, line: Line, wrapped: bool) -> bool:
+    """A bullet broken by a page break: "… visit to Prevent & Protect" / "" / "Team added to …"."""
+    return (
+        wrapped
+        and kind in ("bullet", "subbullet")
+        and not _ends_sentence(current[-1].stripped)
+        and not title_like(line.stripped)
+    )
 
 
 def _make_block(kind: str, lines: list[Line], number: str | None, level: int) -> Block:
@@ -234,6 +267,9 @@ def _make_block(kind: str, lines: list[Line], number: str | None, level: int) ->
         offset = m.start(2) if m else 0
     elif kind in ("bullet", "subbullet"):
         offset = BULLET_RE.match(first.text).end()  # type: ignore[union-attr]
+        second = BULLET_RE.match(first.text[offset:])  # "- o Provide …": a list inside a list
+        if second:
+            offset += second.end()
     elif kind == "numbered":
         offset = NUMBER_RE.match(first.text).end()  # type: ignore[union-attr]
     else:
@@ -257,7 +293,7 @@ def _promote_headings(blocks: list[Block]) -> list[Block]:
             text = block.text
             if has_marker:
                 text = clean_inline(re.sub(r"\(\s*Item\s+[^)]*\)\s*$", "", text, flags=re.I))
-            if has_marker or (title_like(text) and "." not in (block.number or "")):
+            if has_marker or (title_like(text) and "." not in (block.number or "") and _colon_heading_ok(text)):
                 out.append(Block("heading", text, block.start, block.end, block.number, 0, block.lines))
                 continue
         if block.kind == "paragraph" and len(block.lines) <= 2 and _reads_as_heading(block, nxt):
@@ -267,13 +303,19 @@ def _promote_headings(blocks: list[Block]) -> list[Block]:
     return out
 
 
+def _colon_heading_ok(text: str) -> bool:
+    """"Introduction:" and "Structure of the FCR:" are headings; "The following graphs show:" is not."""
+    if not text.endswith(":"):
+        return True
+    return len(WORD_RE.findall(text)) <= 3 or capitalised_share(text) >= 0.5
+
+
 def _reads_as_heading(block: Block, nxt: Block | None) -> bool:
     text = block.text
     if not title_like(text, max_words=14):
         return False
     if text.endswith(":"):
-        words = [w for w in WORD_RE.findall(text)]
-        return len(words) <= 3 or capitalised_share(text) >= 0.5
+        return _colon_heading_ok(text)
     if nxt is None:
         return False
     # A heading introduces something: a bullet, a numbered paragraph or another heading,

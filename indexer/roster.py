@@ -40,8 +40,11 @@ def is_roster_line(text: str) -> bool:
         return False
     if _org_header(text) is not None:
         return True
-    entries = split_entries(text)
-    return bool(entries) and all(parse_entry(e) is not None for e in entries)
+    entries = [parse_entry(e) for e in split_entries(text)]
+    # A bare pair of capitalised words ("Fighting Crime") is not enough to be a name.
+    return bool(entries) and all(
+        e is not None and (e[1] is not None or re.match(HONORIFIC, e[0]) is not None) for e in entries
+    )
 
 
 def _org_header(text: str) -> tuple[str, str] | None:

@@ -1,0 +1,220 @@
+"""One file's extracted text into documents, agenda items, paragraphs, speakers and actions.
+
+The stages are separate modules (layout, documents, roster, speakers, actions, chunk);
+this one runs them in order for each document of a file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+
+from indexer import actions as action_parser
+from indexer.chunk import chunk_paragraphs
+from indexer.documents import (
+    Segment, document_kind, document_title, find_segments, inferred_range, minutes_header,
+    month_range, next_meeting_body, normalise_body, pack_date, read_title_block, report_author_role,
+    stated_date, MINUTES_BODY_RE,
+)
+from indexer.layout import Block, Line, build_blocks, furniture_lines, split_lines
+from indexer.records import AgendaItem, Attendee, Document, Paragraph, ParsedFile, Speaker
+from indexer.roster import parse_roster
+from indexer.speakers import find_speakers
+
+PARSER_VERSION = "1"
+MEETING_KINDS = ("minutes", "meeting notes")
+ACTION_TABLE_HEADER_RE = re.compile(r"^\s*status\s+owner\s+due\s*date\s*$", re.I)
+NEXT_MEETING_LINE_RE = re.compile(r"^\s*date\s+of\s+(?:the\s+)?next\b", re.I)
+ACTIONS_HEADING_RE = re.compile(r"^(?:overview|summary|schedule|list)?\s*(?:of\s+)?actions?(?:\s+(?:log|arising|list|table))?:?$", re.I)
+ACTION_TABLE_TITLE = "Actions (status, owner, due date)"
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    """What only the publisher knows about a file."""
+
+    body: str | None = None
+    document_type: str | None = None
+    source_url: str | None = None
+    date: date | None = None
+
+
+def parse_text(source: str, text: str, manifest: ManifestRow = ManifestRow()) -> ParsedFile:
+    lines = split_lines(text)
+    repeated = furniture_lines(lines)
+    segments = find_segments(lines)
+    blocks_by_segment = []
+    for n, seg in enumerate(segments):
+        title_block = read_title_block(lines, seg)
+        blocks = build_blocks(lines[seg.first : seg.last], _relative(title_block.consumed, seg), repeated)
+        blocks_by_segment.append((seg, title_block, blocks))
+    file_date = pack_date([tb.fields for _, tb, _ in blocks_by_segment])
+
+    documents: list[Document] = []
+    paragraphs: list[Paragraph] = []
+    actions = []
+    for n, (seg, title_block, blocks) in enumerate(blocks_by_segment):
+        seg_text = text[lines[seg.first].start : lines[seg.last - 1].end]
+        kind = document_kind(seg.kind, title_block.fields, manifest.document_type)
+        header = minutes_header(lines, seg)
+        body = _body(kind, title_block.fields, header, seg_text) or normalise_body(manifest.body)
+        roster = parse_roster(title_block.roster, panel=kind == "minutes")
+        items, doc_paragraphs = _items_and_paragraphs(kind, blocks, roster, report_author_role(kind, seg_text))
+        doc_id = f"{source}#{n}"
+        doc_actions = action_parser.extract(doc_id, source, body, doc_paragraphs, blocks)
+        the_date = stated_date(kind, title_block.fields, header, seg_text)
+        date_range = None
+        if the_date is None:
+            date_range = inferred_range(seg_text, [a.due for a in doc_actions if a.due])
+            if date_range is None and file_date is not None:
+                month = month_range(_first_line(blocks))
+                if month is None or month[0] <= file_date <= month[1]:
+                    date_range = (file_date, file_date)  # the meeting the pack was sent for
+            if date_range is None and manifest.date is not None:
+                date_range = (manifest.date, manifest.date)
+        document = Document(
+            id=doc_id,
+            source=source,
+            kind=kind,
+            title=document_title(kind, title_block.fields, body, _first_line(blocks)),
+            body=body,
+            date=the_date,
+            date_range=date_range,
+            date_inferred=the_date is None and date_range is not None,
+            attendees=roster,
+            items=tuple(items),
+            start=lines[seg.first].start,
+            end=lines[seg.last - 1].end,
+            source_url=manifest.source_url,
+            author_role=report_author_role(kind, seg_text),
+        )
+        documents.append(document)
+        paragraphs.extend(doc_paragraphs)
+        actions.extend(action_parser.date_actions(doc_actions, document))
+    passages = []
+    for document in documents:
+        doc_paragraphs = [p for p in paragraphs if document.start <= p.start < document.end or p.start == document.start]
+        passages.extend(chunk_paragraphs(document, doc_paragraphs))
+    return ParsedFile(source, text, tuple(documents), tuple(paragraphs), tuple(actions), tuple(passages))
+
+
+def _relative(consumed: set[int], seg: Segment) -> set[int]:
+    return {i - seg.first for i in consumed}
+
+
+def _first_line(blocks: list[Block]) -> str:
+    return blocks[0].text if blocks else ""
+
+
+def _body(kind: str, fields: dict[str, str], header: str, text: str) -> str | None:
+    if kind == "minutes":
+        m = MINUTES_BODY_RE.search(header)
+        if m:
+            return normalise_body(m.group("body").title() if m.group("body").isupper() else m.group("body"))
+    if kind == "meeting notes" and fields.get("title"):
+        return normalise_body(fields["title"])
+    if fields.get("to"):
+        return normalise_body(re.split(r"\s+[–—-]\s+", fields["to"])[0])
+    if kind == "meeting notes":
+        return next_meeting_body(text)
+    return None
+
+
+def _item_number_value(number: str) -> tuple[int, str]:
+    m = re.match(r"(\d+)(.*)", number)
+    return (int(m.group(1)), m.group(2)) if m else (0, number)
+
+
+def _table_header_end(blocks: list[Block], i: int) -> int | None:
+    """The header row of an action table, on one line or one cell a line (Word export)."""
+    for width in (1, 2, 3):
+        cells = blocks[i : i + width]
+        if len(cells) == width and ACTION_TABLE_HEADER_RE.match(" ".join(b.text for b in cells)):
+            return i + width - 1
+    return None
+
+
+def _items_and_paragraphs(
+    kind: str, blocks: list[Block], roster: tuple[Attendee, ...], author_role: str | None
+) -> tuple[list[AgendaItem], list[Paragraph]]:
+    """Walk the blocks: numbered headings open agenda items, other headings sections."""
+    meeting = kind in MEETING_KINDS
+    numbered_items = any(b.kind == "heading" and b.number for b in blocks)
+    author = Speaker(role=author_role, name=None, as_named="the author") if author_role else None
+
+    items: list[AgendaItem] = []
+    paragraphs: list[Paragraph] = []
+    item: AgendaItem | None = None
+    section: str | None = None
+    last_number: tuple[int, str] | None = None
+    previous: Speaker | None = None
+    inherited: tuple[Speaker, ...] = ()
+    ended = False
+
+    def open_item(number: str | None, title: str, block: Block) -> None:
+        nonlocal item, section, previous, inherited
+        if item is not None:
+            items[-1] = replace(items[-1], end=block.start)
+        item = AgendaItem(number, title, block.start, block.end)
+        items.append(item)
+        section, previous, inherited = None, None, ()
+
+    skip_until = -1
+    for i, block in enumerate(blocks):
+        if ended:
+            break
+        if i <= skip_until:
+            continue
+        if meeting and NEXT_MEETING_LINE_RE.match(block.text):
+            ended = True  # what follows the next meeting's date is letterhead
+            continue
+        header_end = _table_header_end(blocks, i)
+        if header_end is not None:
+            open_item(None, ACTION_TABLE_TITLE, block)
+            skip_until = header_end
+            continue
+        in_table = item is not None and item.title == ACTION_TABLE_TITLE
+        if block.kind == "heading" and not (in_table and block.number is None):
+            is_item = block.number is not None and (numbered_items or True)
+            if is_item and last_number is not None and _item_number_value(block.number) <= last_number:
+                is_item = False  # numbering went backwards: a numbered paragraph, not an item
+            if is_item:
+                last_number = _item_number_value(block.number)  # type: ignore[arg-type]
+                open_item(block.number, block.text, block)
+                continue
+            if block.number is None:
+                if ACTIONS_HEADING_RE.match(block.text) and item is not None and item.title == ACTION_TABLE_TITLE:
+                    continue
+                if not numbered_items and not meeting:
+                    open_item(None, block.text, block)
+                else:
+                    section = block.text
+                    inherited = ()
+                continue
+        if item is None and meeting:
+            continue  # the header before the first item: title, letterhead
+        speakers, last = find_speakers(block.text, roster, previous)
+        if not speakers and block.kind == "subbullet" and inherited:
+            speakers = list(inherited)  # "the CC advised: o … o …" — the list is still his
+        if not speakers and author is not None:
+            speakers = [author]
+        if block.text.rstrip().endswith(":") and speakers:
+            inherited = tuple(speakers[-1:])
+        elif block.kind != "subbullet":
+            inherited = ()
+        previous = last
+        paragraphs.append(
+            Paragraph(
+                text=block.text,
+                start=block.start,
+                end=block.end,
+                item_number=item.number if item else None,
+                item_title=item.title if item else None,
+                section=section,
+                speakers=tuple(speakers),
+            )
+        )
+    if items and paragraphs:
+        items[-1] = replace(items[-1], end=max(items[-1].end, paragraphs[-1].end))
+    return items, paragraphs
