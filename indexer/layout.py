@@ -175,6 +175,8 @@ def build_blocks(lines: list[Line], skip: set[int] | None = None, repeated: set[
 
     for i, line in enumerate(lines):
         if i in skip or is_furniture(line, repeated):
+            # A block never spans a skipped line, so its offsets stay verbatim.
+            flush()
             continue
         s = line.stripped
         if not s:
@@ -241,12 +243,25 @@ def _continues(current: list[Line], line: Line, blank_before: bool, wrapped: boo
         return not blank_before or not _ends_sentence(last)
     if blank_before or not wrapped:
         return False  # one line per paragraph: a capital starts a new one
+    if len(current) == 1 and _heading_line(_block_text(kind, current[0])):
+        return False  # "4. Making Kent Safer Plan: Delivery & Performance" stands alone
     if _ends_sentence(last):
-        return False
-    if kind in ("numbered", "paragraph") and len(current) == 1 and title_like(last, max_words=10):
-        return False  # "4. Making Kent Safer Plan: Delivery & Performance" is a heading line
-    # Otherwise an upper-case word mid-sentence ("… the \nChief Constable") continues.
+        # Wrapped text puts a new paragraph after a blank line or on an indented line
+        # (a bullet whose glyph was lost); at column 0 the paragraph goes on, unless the
+        # line is a heading ("Tackle violence against women and girls").
+        return line.indent == 0 and not title_like(line.stripped)
+    # An upper-case word mid-sentence ("… the \nChief Constable") continues.
     return True
+
+
+def _block_text(kind: str, line: Line) -> str:
+    pattern = {"numbered": NUMBER_RE, "bullet": BULLET_RE, "subbullet": BULLET_RE}.get(kind)
+    m = pattern.match(line.text) if pattern else None
+    return line.text[m.end():].strip() if m else line.stripped
+
+
+def _heading_line(text: str) -> bool:
+    return title_like(text, max_words=10) and (capitalised_share(text) >= 0.6 or len(WORD_RE.findall(text)) <= 4)
 
 
 def _bullet_goes_on(current: list[Line], kind: str, line: Line, wrapped: bool) -> bool:

@@ -18,6 +18,7 @@ from indexer.documents import (
     stated_date, MINUTES_BODY_RE,
 )
 from indexer.layout import Block, Line, build_blocks, furniture_lines, split_lines
+from indexer.read import ExtractedText
 from indexer.records import AgendaItem, Attendee, Document, Paragraph, ParsedFile, Speaker
 from indexer.roster import parse_roster
 from indexer.speakers import find_speakers
@@ -195,6 +196,8 @@ def _items_and_paragraphs(
         if item is None and meeting:
             continue  # the header before the first item: title, letterhead
         speakers, last = find_speakers(block.text, roster, previous)
+        if not speakers and block.kind == "paragraph" and block.text[:1].islower() and previous:
+            speakers = [previous]  # the rest of a paragraph broken by a page header
         if not speakers and block.kind == "subbullet" and inherited:
             speakers = list(inherited)  # "the CC advised: o … o …" — the list is still his
         if not speakers and author is not None:
@@ -218,3 +221,10 @@ def _items_and_paragraphs(
     if items and paragraphs:
         items[-1] = replace(items[-1], end=max(items[-1].end, paragraphs[-1].end))
     return items, paragraphs
+
+
+def parse_file(extracted: ExtractedText, row: dict[str, str] | None = None) -> ParsedFile:
+    """The parser as the index builder calls it: extracted text plus its manifest row."""
+    from indexer.manifest import manifest_row
+
+    return parse_text(extracted.source, extracted.text, manifest_row(row))

@@ -1,0 +1,211 @@
+"""Build or refresh the index: read, parse, embed, write, reusing what has not changed.
+
+The parser is injected (`parse`), so this module only orchestrates: which files to
+re-read, which passages to re-embed, and never replacing a good index with a worse one.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from indexer.config import IndexConfig
+from indexer.embed import EmbeddingCache, Embedder, embed_with_cache
+from indexer.errors import IndexMismatchError, IndexMissingError, ReadError, ScrutinyError
+from indexer.read import ExtractedText, corpus_files, file_sha256, read_file
+from indexer.records import ParsedFile
+from indexer.store import REBUILD, LoadedIndex, load_index, write_index
+
+# Settings that only shape the BM25 index (rebuilt on every run anyway) or apply at
+# query time: an old index's records and vectors stay reusable when only these change.
+NOT_AFFECTING_RECORDS = frozenset({"bm25_k1", "bm25_b", "bm25_method", "rrf_k"})
+
+# Below this many files a progress bar for reading and parsing is just noise.
+FILE_BAR_MIN = 20
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    files_indexed: int  # read and parsed on this run
+    files_reused: int  # unchanged since the last index: records and vectors carried over
+    files_failed: int  # unreadable or unparsable (a previously indexed version is kept)
+    errors: tuple[str, ...]  # one line per failed file, naming it
+    passages: int  # in the new index
+    embedded_new: int  # distinct passage texts sent to the embedder
+    embedded_cached: int  # distinct passage texts of re-parsed files found in the cache
+    seconds: dict[str, float]  # reading, parsing, embedding, indexing
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _reusable(old: LoadedIndex, config: IndexConfig) -> bool:
+    built, wanted = asdict(old.config), asdict(config)
+    return all(built.get(k) == v for k, v in wanted.items() if k not in NOT_AFFECTING_RECORDS)
+
+
+def _previous_index(index_dir: Path, embedder: Embedder, config: IndexConfig, say: Callable[[str], None]) -> LoadedIndex | None:
+    """The existing index if its records and vectors can be reused, else None."""
+    try:
+        old = load_index(index_dir, embedder_fingerprint=embedder.fingerprint)
+    except IndexMissingError:
+        return None
+    except IndexMismatchError as exc:
+        reason = str(exc).removesuffix(f": {REBUILD}").removesuffix(f"; {REBUILD}")
+        say(f"Re-indexing every file: {reason}")
+        return None
+    if not _reusable(old, config):
+        say(f"Re-indexing every file: the index at {index_dir} was built with other settings")
+        return None
+    return old
+
+
+def build_index(
+    paths: Sequence[Path],
+    index_dir: Path,
+    *,
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    parse: Callable[[ExtractedText, dict[str, Any]], ParsedFile],
+    manifest_rows: Mapping[str, dict[str, Any]] | None = None,
+    config: IndexConfig = IndexConfig(),
+    rebuild: bool = False,
+    progress: bool = True,
+) -> BuildReport:
+    """Index the corpus files under `paths` into `index_dir`.
+
+    Unless `rebuild`, files whose bytes are unchanged since the existing index (same
+    config, model weights and parser version) keep their records and vectors without
+    being re-read; passages whose text is in `cache` are not re-embedded. A file that
+    cannot be read or parsed costs one error line and keeps its previously indexed
+    version, if any. Raises ScrutinyError, leaving the index untouched, when no file at
+    all could be indexed.
+    """
+    if embedder.name != config.model_name or embedder.dim != config.embedding_dim:
+        raise ScrutinyError(
+            f"The embedder {embedder.name!r} ({embedder.dim} dimensions) does not match the config's "
+            f"model {config.model_name!r} ({config.embedding_dim} dimensions)"
+        )
+    index_dir = Path(index_dir)
+    rows = manifest_rows or {}
+    seconds = {"reading": 0.0, "parsing": 0.0, "embedding": 0.0, "indexing": 0.0}
+
+    def say(line: str) -> None:
+        tqdm.write(line, file=sys.stderr)
+
+    files = corpus_files(paths)
+    if not files:
+        raise ScrutinyError(
+            f"No corpus files found in {', '.join(str(p) for p in paths)}: nothing to index"
+        )
+    old = None if rebuild else _previous_index(index_dir, embedder, config, say)
+
+    # One entry per indexed file, in corpus order: records, vectors (None until
+    # embedded) and the sha256 of the bytes they came from.
+    entries: list[tuple[ParsedFile, np.ndarray | None, str | None]] = []
+    errors: list[str] = []
+    indexed = reused = failed = 0
+    seen: set[str] = set()
+
+    def fail(source: str, line: str) -> None:
+        nonlocal failed
+        failed += 1
+        previous = old.indexed_file(source) if old is not None else None
+        if previous is not None and source not in seen:
+            line += " (the previously indexed version is kept)"
+            entries.append((old.parsed_file(source), old.file_embeddings(source), previous.sha256))  # type: ignore[union-attr]
+            seen.add(source)
+        errors.append(line)
+        say(line)
+
+    bar = tqdm(files, desc="Reading", unit="file", file=sys.stderr, disable=not progress or len(files) < FILE_BAR_MIN)
+    for path in bar:
+        source = path.name
+        if source in seen:
+            fail(source, f"{path}: another corpus file is also named {source}; rename one of them")
+            continue
+        started = time.perf_counter()
+        try:
+            digest = file_sha256(path)
+        except OSError as exc:
+            seconds["reading"] += time.perf_counter() - started
+            fail(source, f"{path}: could not be read ({_one_line(exc)})")
+            continue
+        previous = old.indexed_file(source) if old is not None else None
+        if previous is not None and previous.sha256 == digest:
+            assert old is not None
+            entries.append((old.parsed_file(source), old.file_embeddings(source), digest))
+            seen.add(source)
+            reused += 1
+            seconds["reading"] += time.perf_counter() - started
+            continue
+        try:
+            extracted = read_file(path)
+        except ReadError as exc:
+            fail(source, str(exc))
+            continue
+        except Exception as exc:  # a reader bug must not stop the other files
+            fail(source, f"{path}: could not be read ({_one_line(exc)})")
+            continue
+        finally:
+            seconds["reading"] += time.perf_counter() - started
+
+        started = time.perf_counter()
+        try:
+            parsed = parse(extracted, dict(rows.get(source, {})))
+            if not isinstance(parsed, ParsedFile) or parsed.source != source:
+                raise TypeError(f"the parser returned {type(parsed).__name__} for another source")
+        except Exception as exc:  # the parser is heuristic: one bad file must not stop the rest
+            fail(source, f"{path}: could not be parsed ({_one_line(exc)})")
+            continue
+        finally:
+            seconds["parsing"] += time.perf_counter() - started
+        entries.append((parsed, None, extracted.sha256))
+        seen.add(source)
+        indexed += 1
+    bar.close()
+
+    if failed == len(files):
+        raise ScrutinyError(
+            f"Every corpus file failed ({len(files)}), so the index at {index_dir} was left as it was; "
+            f"first error: {errors[0]}"
+        )
+
+    started = time.perf_counter()
+    new_texts = [p.text for parsed, vectors, _ in entries if vectors is None for p in parsed.passages]
+    new_vectors, stats = embed_with_cache(embedder, cache, new_texts, progress=progress)
+    parts: list[np.ndarray] = []
+    at = 0
+    for parsed, vectors, _ in entries:
+        if vectors is None:
+            vectors = new_vectors[at : at + len(parsed.passages)]
+            at += len(parsed.passages)
+        parts.append(vectors)
+    embeddings = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+    seconds["embedding"] += time.perf_counter() - started
+
+    started = time.perf_counter()
+    parsed_files = [parsed for parsed, _, _ in entries]
+    hashes = {parsed.source: digest for parsed, _, digest in entries if digest is not None}
+    write_index(index_dir, parsed_files, embeddings, config, embedder.fingerprint, hashes, errors)
+    seconds["indexing"] += time.perf_counter() - started
+
+    return BuildReport(
+        files_indexed=indexed,
+        files_reused=reused,
+        files_failed=failed,
+        errors=tuple(errors),
+        passages=len(embeddings),
+        embedded_new=stats.computed,
+        embedded_cached=stats.cached,
+        seconds=seconds,
+    )
