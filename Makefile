@@ -17,7 +17,6 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/scrutiny index
 	$(VENV)/bin/scrutiny documents
 
 index: $(STAMP)
