@@ -12,7 +12,7 @@ import re
 
 from indexer.layout import BULLET_RE, Line, clean_inline
 from indexer.records import Attendee
-from search.roles import canonical_role, role_pattern, role_title
+from indexer.roles import canonical_role, role_pattern, role_title
 
 HONOURS_RE = re.compile(r"\s+\b(?:OBE|MBE|CBE|KPM|QPM|KC|QC|DL|JP|BEM|MP)\b\.?", re.I)
 HONORIFIC = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Cllr|Councillor|Sir|Dame|Lord|Lady|Professor|Prof)\.?"

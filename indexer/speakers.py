@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 
 from indexer.records import Attendee, Speaker
-from search.roles import canonical_role, role_pattern
+from indexer.roles import canonical_role, role_pattern
 
 SPEECH_VERBS = (
     "said", "stated", "reported", "advised", "asked", "added", "explained", "noted", "highlighted",
