@@ -120,9 +120,9 @@ def build_index(
         nonlocal failed
         failed += 1
         previous = old.indexed_file(source) if old is not None else None
-        if previous is not None and source not in seen:
+        if old is not None and previous is not None and source not in seen:
             line += " (the previously indexed version is kept)"
-            entries.append((old.parsed_file(source), old.file_embeddings(source), previous.sha256))  # type: ignore[union-attr]
+            entries.append((old.parsed_file(source), old.file_embeddings(source), previous.sha256))
             seen.add(source)
         errors.append(line)
         say(line)
@@ -141,8 +141,7 @@ def build_index(
             fail(source, f"{path}: could not be read ({_one_line(exc)})")
             continue
         previous = old.indexed_file(source) if old is not None else None
-        if previous is not None and previous.sha256 == digest:
-            assert old is not None
+        if old is not None and previous is not None and previous.sha256 == digest:
             entries.append((old.parsed_file(source), old.file_embeddings(source), digest))
             seen.add(source)
             reused += 1
