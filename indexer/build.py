@@ -80,6 +80,7 @@ def build_index(
     config: IndexConfig = IndexConfig(),
     rebuild: bool = False,
     progress: bool = True,
+    finalise: Callable[[list[ParsedFile]], list[ParsedFile]] | None = None,
 ) -> BuildReport:
     """Index the corpus files under `paths` into `index_dir`.
 
@@ -180,7 +181,12 @@ def build_index(
         )
 
     started = time.perf_counter()
-    new_texts = [p.text for parsed, vectors, _ in entries if vectors is None for p in parsed.passages]
+    if finalise is not None:
+        # Corpus-wide steps (names inferred across meetings) see every file, reused or not;
+        # they change metadata only, never the passages' text or order.
+        finalised = finalise([parsed for parsed, _, _ in entries])
+        entries = [(f, vectors, digest) for f, (_, vectors, digest) in zip(finalised, entries)]
+    new_texts = [p.index_text for parsed, vectors, _ in entries if vectors is None for p in parsed.passages]
     new_vectors, stats = embed_with_cache(embedder, cache, new_texts, progress=progress)
     parts: list[np.ndarray] = []
     at = 0

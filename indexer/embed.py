@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 from tqdm import tqdm
 
-from indexer.config import default_cache_path
+from indexer.config import IndexConfig, default_cache_path
 from indexer.errors import ScrutinyError
 
 # Set before sentence_transformers (and huggingface_hub under it) is imported: both
@@ -342,3 +342,24 @@ def embed_with_cache(
     for row, key in enumerate(keys):
         out[row] = vectors[key]
     return out, EmbedStats(texts=len(texts), cached=cached, computed=len(missing))
+
+
+# -- choosing one ------------------------------------------------------------------
+
+EMBEDDER_ENV = "SCRUTINY_EMBEDDER"  # "fake" selects FakeEmbedder: for tests, never for users
+
+
+def default_embedder() -> Embedder:
+    """The packaged MiniLM; the fake only when $SCRUTINY_EMBEDDER=fake (tests)."""
+    if os.environ.get(EMBEDDER_ENV, "").lower() == "fake":
+        return FakeEmbedder()
+    return PackagedMiniLM()
+
+
+def config_for(embedder: Embedder) -> IndexConfig:
+    from dataclasses import replace
+
+    base = IndexConfig()
+    if (embedder.name, embedder.dim) == (base.model_name, base.embedding_dim):
+        return base
+    return replace(base, model_name=embedder.name, model_package="", embedding_dim=embedder.dim)

@@ -124,6 +124,14 @@ class Passage:
     end: int
     tokens: int = 0
 
+    @property
+    def index_text(self) -> str:
+        """What BM25 and the embedder see: the passage under its agenda item and section,
+        so a heading ("Tackle violence against women and girls") counts for every passage
+        beneath it."""
+        heading = " — ".join(h for h in (self.item_title, self.section) if h)
+        return f"{heading}\n{self.text}" if heading else self.text
+
 
 @dataclass(frozen=True)
 class ParsedFile:

@@ -199,7 +199,7 @@ def _write_contents(
     dense = build_dense_index(embeddings, hnsw_threshold=hnsw_threshold)
     save_dense(dense, folder / DENSE)
     lexical = LexicalIndex.build(
-        [p.text for p in passages], k1=config.bm25_k1, b=config.bm25_b, method=config.bm25_method
+        [p.index_text for p in passages], k1=config.bm25_k1, b=config.bm25_b, method=config.bm25_method
     )
     lexical.save(folder / LEXICAL)
     return type(dense).__name__

@@ -68,7 +68,7 @@ def test_first_build(corpus: Path) -> None:
     assert len(loaded.passages) == 7 and set(loaded.texts) == set(FILES)
     assert loaded.passages[0].body == "Performance and Delivery Board"
     assert loaded.manifest["files"]["b_2023-02-14_notes.txt"] == store.file_sha256(corpus / "b_2023-02-14_notes.txt")
-    np.testing.assert_array_equal(loaded.embeddings, FakeEmbedder().embed([p.text for p in loaded.passages]))
+    np.testing.assert_array_equal(loaded.embeddings, FakeEmbedder().embed([p.index_text for p in loaded.passages]))
 
 
 def test_changing_one_file_re_embeds_only_its_passages(corpus: Path) -> None:
@@ -83,14 +83,14 @@ def test_changing_one_file_re_embeds_only_its_passages(corpus: Path) -> None:
 
     report = build(corpus, counting, parse=parse)
     assert parsed == ["b_2023-02-14_notes.txt"]  # the others were not even re-read
-    assert counting.seen == ["Capital budget overspend."]  # the unchanged paragraph came from the cache
+    assert counting.seen == ["Item 1\nCapital budget overspend."]  # the unchanged paragraph came from the cache
     assert (report.files_indexed, report.files_reused) == (1, 2)
     assert (report.embedded_new, report.embedded_cached) == (1, 1)
 
     loaded = store.load_index(corpus.parent / "index")
     assert [p.source for p in loaded.passages] == ["a_2023-01-10_notes.txt"] * 2 + ["b_2023-02-14_notes.txt"] * 2 + ["c_2023-03-21_notes.txt"] * 3
     assert loaded.passages[2].text == "Capital budget overspend."
-    np.testing.assert_array_equal(loaded.embeddings, FakeEmbedder().embed([p.text for p in loaded.passages]))
+    np.testing.assert_array_equal(loaded.embeddings, FakeEmbedder().embed([p.index_text for p in loaded.passages]))
     assert loaded.lexical.top("overspend", 5)[0].tolist() == [2]
 
 

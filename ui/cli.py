@@ -168,5 +168,167 @@ def _status_group(status: str) -> str:
     return {"discharged": "done", "complete": "done", "completed": "done", "closed": "done"}.get(status, status)
 
 
+# -- index -----------------------------------------------------------------------
+
+index_option = click.option(
+    "--index", "index_dir", type=click.Path(path_type=Path), envvar="SCRUTINY_INDEX",
+    help="Index folder (default data/index; or $SCRUTINY_INDEX).",
+)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@index_option
+@click.option("--rebuild", is_flag=True, help="Re-read and re-parse every file (cached embeddings are still reused).")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@one_line_errors
+def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: bool) -> None:
+    """Read the corpus and build (or refresh) the search index."""
+    from indexer.build import build_index
+    from indexer.config import default_cache_path, default_index_dir
+    from indexer.embed import EmbeddingCache, config_for, default_embedder
+    from indexer.manifest import find_manifest, read_manifest
+    from indexer.parse import parse_file
+    from indexer.resolve import resolve_corpus
+
+    folders = corpus_paths(paths)
+    manifest = find_manifest(folders)
+    embedder = default_embedder()
+    target = index_dir or default_index_dir()
+    cache_path = default_cache_path()
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    with EmbeddingCache(cache_path) as cache:
+        report = build_index(
+            folders, target, embedder=embedder, cache=cache, parse=parse_file,
+            manifest_rows=read_manifest(manifest) if manifest else {}, config=config_for(embedder),
+            rebuild=rebuild, progress=not quiet, finalise=resolve_corpus,
+        )
+    s = report.seconds
+    click.echo(
+        f"Indexed {report.passages} passages from {report.files_indexed + report.files_reused} files "
+        f"({report.files_indexed} read, {report.files_reused} unchanged, {report.files_failed} failed) into {target}"
+    )
+    click.echo(
+        f"Embedded {report.embedded_new} new passages, {report.embedded_cached} from the cache; "
+        f"reading {s['reading']:.1f}s, parsing {s['parsing']:.1f}s, embedding {s['embedding']:.1f}s, indexing {s['indexing']:.1f}s"
+    )
+
+
+# -- search ----------------------------------------------------------------------
+
+def _hit_lines(n: int, hit: Any) -> list[str]:
+    p = hit.passage
+    when = p.meeting_date.isoformat() if p.meeting_date else "undated"
+    if p.date_inferred:
+        when += " (inferred)"
+    who = "; ".join(
+        f"{s.name or 'name unknown'} ({s.role or s.as_named})" + (" [name inferred]" if s.name_inferred else "")
+        for s in p.speakers
+    ) or "speaker not identified"
+    item = f"{p.item_number}. {p.item_title}" if p.item_number else (p.item_title or "-")
+    ranks = f"bm25 #{hit.lexical_rank or '-'} · dense #{hit.dense_rank or '-'}"
+    return [
+        f"{n}. {when} · {p.body or '-'} · {p.document_kind}",
+        f"   item: {item}" + (f" › {p.section}" if p.section else ""),
+        f"   speaker: {who}",
+        f"   {ranks} · score {hit.score:.4f} · {p.source}",
+        *("   | " + line for line in p.text.split("\n")),
+        "",
+    ]
+
+
+@main.command()
+@click.argument("query", required=False)
+@index_option
+@click.option("--k", "k", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many results.")
+@click.option("--speaker", help="Role (CC, PCC, DCC…) or name (\"Tim Smith\").")
+@click.option("--since", help="From this date (YYYY-MM-DD, YYYY-MM or YYYY).")
+@click.option("--until", help="Up to this date (YYYY-MM-DD, YYYY-MM or YYYY).")
+@click.option("--body", help="Body, e.g. \"Performance and Delivery Board\" or \"panel\".")
+@click.option("--kind", help="Document kind: minutes, meeting notes, report, annual report, decision…")
+@click.option("--mode", type=click.Choice(["hybrid", "lexical", "dense"]), default="hybrid", show_default=True)
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--batch", type=click.File("r", encoding="utf-8"), help="JSONL questions: {id, query, filters}; one JSON line out per question.")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@one_line_errors
+def search(query: str | None, index_dir: Path | None, k: int, speaker: str | None, since: str | None,
+           until: str | None, body: str | None, kind: str | None, mode: str, sort: str, batch: Any, as_json: bool) -> None:
+    """Ranked passages with meeting date, body, agenda item and speaker."""
+    from indexer.errors import QueryError
+    from search.engine import hit_json, open_searcher, understood_json
+
+    if batch is None and not (query or "").strip():
+        raise QueryError("Give a query (keywords or a question), or --batch FILE")
+    searcher = open_searcher(index_dir)
+    if batch is not None:
+        for n, line in enumerate(batch, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                filters = item.get("filters") or {}
+                result = searcher.search(
+                    item["query"], k=k, mode=mode, sort=sort,
+                    speaker=filters.get("speaker_role") or speaker, since=filters.get("date_from") or since,
+                    until=filters.get("date_to") or until, body=filters.get("body") or body, kind=filters.get("kind") or kind,
+                )
+            except (ValueError, KeyError, TypeError, QueryError) as exc:
+                click.echo(json.dumps({"id": None if "item" not in locals() else item.get("id"), "line": n, "error": str(exc)}), err=False)
+                continue
+            click.echo(json.dumps({
+                "id": item.get("id"), "understood": understood_json(result.understood), "weak": result.weak,
+                "results": [hit_json(h) for h in result.hits],
+            }, ensure_ascii=False))
+        return
+    result = searcher.search(query or "", k=k, speaker=speaker, since=since, until=until, body=body, kind=kind, mode=mode, sort=sort)
+    if as_json:
+        print_json({"query": query, "understood": understood_json(result.understood), "weak": result.weak,
+                    "matched": result.matched, "results": [hit_json(h) for h in result.hits]})
+        return
+    notes = " · ".join(result.understood.notes) or "no filters"
+    click.echo(f"Understood: {notes} · searching for: {result.understood.text!r} · {result.matched} passages pass the filters")
+    if result.weak:
+        click.echo("Weak evidence: no passage matches this closely; the nearest are shown below.")
+    click.echo()
+    for n, hit in enumerate(result.hits, start=1):
+        click.echo("\n".join(_hit_lines(n, hit)))
+
+
+# -- eval ------------------------------------------------------------------------
+
+DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
+
+
+@main.command(name="eval")
+@click.option("--questions", "question_files", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Question sets (JSONL); default eval/questions.jsonl and, where present, ../shared/eval/dev.jsonl.")
+@index_option
+@click.option("--baseline/--no-baseline", default=True, show_default=True, help="Also score the naive fixed-chunk pipeline.")
+@click.option("--details", is_flag=True, help="Per question type, and the weakest questions.")
+@click.option("--json", "as_json", is_flag=True)
+@one_line_errors
+def evaluate_command(question_files: tuple[Path, ...], index_dir: Path | None, baseline: bool, details: bool, as_json: bool) -> None:
+    """nDCG@10, Recall@10, MRR@10 and attribution for BM25, dense and hybrid retrieval."""
+    from eval.naive import run_naive
+    from eval.run import evaluate, format_report, per_type, weakest
+    from search.engine import open_searcher
+
+    files = list(question_files) or [p for p in (PROJECT_ROOT / "eval" / "questions.jsonl", DEV_QUESTIONS) if p.exists()]
+    searcher = open_searcher(index_dir)
+    reports = []
+    for path in files:
+        report = evaluate(searcher, path, DEFAULT_CORPUS / "manifest.csv")
+        naive = run_naive(path) if baseline else None
+        reports.append({"ours": report, "naive": naive})
+        if not as_json:
+            click.echo(format_report(report, naive))
+            if details:
+                click.echo(per_type(report))
+                click.echo("weakest (hybrid nDCG@10): " + ", ".join(weakest(report)))
+            click.echo()
+    if as_json:
+        print_json(reports)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

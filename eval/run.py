@@ -1,0 +1,83 @@
+"""Evaluate the index's retrieval on a question set: BM25 alone, dense alone and hybrid,
+scored with eval.metrics, plus how well the `weak` flag separates questions the records
+cannot answer from those they can."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from eval import metrics
+from eval.naive import SYSTEMS, load_questions, score
+from search.engine import Searcher, hit_json
+
+MODES = {"bm25": "lexical", "dense": "dense", "hybrid": "hybrid"}
+K = 10
+
+
+def evaluate(searcher: Searcher, questions_path: Path, manifest_path: Path, k: int = K) -> dict[str, Any]:
+    questions = load_questions(questions_path)
+    rankings: dict[str, list[list[dict[str, Any]]]] = {}
+    weak: dict[str, list[bool]] = {}
+    for system in SYSTEMS:
+        rankings[system], weak[system] = [], []
+        for q in questions:
+            filters = q.get("filters") or {}
+            result = searcher.search(
+                q["query"], k=k, mode=MODES[system],
+                speaker=filters.get("speaker_role"), since=filters.get("date_from"), until=filters.get("date_to"),
+            )
+            rankings[system].append([hit_json(h) for h in result.hits])
+            weak[system].append(result.weak)
+    report = score(questions, rankings, metrics.load_manifest(manifest_path), k)
+    for system in SYSTEMS:
+        negative = [w for q, w in zip(questions, weak[system]) if not q["relevant"]]
+        answerable = [w for q, w in zip(questions, weak[system]) if q["relevant"]]
+        report["systems"][system]["correct_refusals"] = sum(negative) / len(negative) if negative else None
+        report["systems"][system]["false_refusals"] = sum(answerable) / len(answerable) if answerable else None
+        for record, w in zip(report["per_question"], weak[system]):
+            record[system]["weak"] = w
+    report["questions"] = str(questions_path)
+    return report
+
+
+def _fmt(value: float | None) -> str:
+    return "     -" if value is None else f"{value:6.3f}"
+
+
+def format_report(report: dict[str, Any], naive: dict[str, Any] | None = None) -> str:
+    k = report["k"]
+    lines = [
+        f"{report['questions']}: {report['n_questions']} questions ({report['n_scored']} with answers, {report['n_negative']} without)",
+        f"{'system':<16} {'nDCG@' + str(k):>8} {'R@' + str(k):>8} {'MRR@' + str(k):>8} {'date+spk':>8} {'refuse+':>8} {'refuse-':>8}",
+    ]
+
+    def row(name: str, s: dict[str, Any]) -> str:
+        return (
+            f"{name:<16} {_fmt(s[f'ndcg@{k}']):>8} {_fmt(s[f'recall@{k}']):>8} {_fmt(s[f'mrr@{k}']):>8} "
+            f"{_fmt(s['attribution']):>8} {_fmt(s.get('correct_refusals')):>8} {_fmt(s.get('false_refusals')):>8}"
+        )
+
+    if naive is not None:
+        for system in SYSTEMS:
+            lines.append(row(f"naive {system}", naive["systems"][system]))
+    for system in SYSTEMS:
+        lines.append(row(f"scrutiny {system}", report["systems"][system]))
+    lines.append(
+        "date+spk: share of matched gold passages with the right meeting date and speaker; "
+        "refuse+: questions without an answer flagged weak; refuse-: answerable questions wrongly flagged weak"
+    )
+    return "\n".join(lines)
+
+
+def per_type(report: dict[str, Any]) -> str:
+    lines = [f"{'type':<12} {'n':>3} " + " ".join(f"{s:>8}" for s in SYSTEMS)]
+    for qtype, row in report["by_type"].items():
+        lines.append(f"{qtype:<12} {row['n']:>3} " + " ".join(_fmt(row[s]).rjust(8) for s in SYSTEMS))
+    return "\n".join(lines)
+
+
+def weakest(report: dict[str, Any], system: str = "hybrid", n: int = 8) -> Sequence[str]:
+    scored = [(r[system]["ndcg"], r["id"]) for r in report["per_question"] if r[system]["ndcg"] is not None]
+    return [f"{qid}: {value:.3f}" for value, qid in sorted(scored)[:n]]

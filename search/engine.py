@@ -1,0 +1,217 @@
+"""Hybrid search: what was understood from the query, filters applied before ranking,
+BM25 and dense rankings fused, each hit with the ranks that produced it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from indexer.embed import Embedder
+from indexer.errors import QueryError
+from indexer.records import Passage
+from indexer.store import LoadedIndex
+from search.dense import search_dense
+from search.filters import Filters, filter_mask
+from search.fuse import rrf
+from search.lexical import tokenize
+from search.understand import Understood, merge, understand
+
+MODES = ("hybrid", "lexical", "dense")
+SORTS = ("relevance", "date")
+# How deep each ranking goes before fusion: deep enough that a passage ranked well by
+# one method and poorly by the other still meets the fusion.
+DEPTH = 100
+# Evidence is weak when neither method finds a close match: the best passage's cosine
+# similarity is low and it shares few of the query's words. Calibrated on eval/questions.jsonl
+# (the questions with no answer in the records); see eval/README.md.
+WEAK_DENSE = 0.42
+WEAK_COVERAGE = 0.5
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    row: int
+    score: float
+    lexical_rank: int | None
+    dense_rank: int | None
+    lexical_score: float | None
+    dense_score: float | None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    understood: Understood
+    weak: bool
+    hits: tuple[Hit, ...]
+    matched: int  # passages that passed the filters
+
+
+def open_searcher(index_dir: Path | None = None, embedder: Embedder | None = None) -> Searcher:
+    """Load and verify the index, with the embedder it was built with."""
+    from indexer.config import default_index_dir
+    from indexer.embed import config_for, default_embedder
+    from indexer.store import load_index
+
+    embedder = embedder or default_embedder()
+    index = load_index(index_dir or default_index_dir(), config=config_for(embedder), embedder_fingerprint=embedder.fingerprint)
+    return Searcher(index, embedder)
+
+
+class Searcher:
+    """Holds the loaded index and the embedder; one per process."""
+
+    def __init__(self, index: LoadedIndex, embedder: Embedder) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.passages = index.passages
+        self.date_ranges = {d.id: d.date_range for d in index.documents if d.date_range}
+        self.known_names = sorted({s.name for p in self.passages for s in p.speakers if s.name})
+        self.known_bodies = sorted({p.body for p in self.passages if p.body})
+        self._embed = lru_cache(maxsize=256)(self._embed_uncached)
+
+    def _embed_uncached(self, text: str) -> np.ndarray:
+        return self.embedder.embed([text])[0]
+
+    def understand(
+        self,
+        query: str,
+        *,
+        speaker: str | None = None,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        body: str | None = None,
+        kind: str | None = None,
+    ) -> Understood:
+        understood = understand(query, known_names=self.known_names, known_bodies=self.known_bodies)
+        if understood.since and understood.until and understood.since > understood.until:
+            # Read wrongly or contradictory: search without a date rather than match nothing.
+            understood = replace(understood, since=None, until=None, notes=tuple(
+                n for n in understood.notes if not n.startswith(("since", "until", "dates"))
+            ) + ("dates in the question contradict each other: ignored",))
+        if (since is not None and str(since).strip()) or (until is not None and str(until).strip()):
+            # An explicit date range replaces the one read from the query, whole.
+            understood = replace(understood, since=None, until=None,
+                                 notes=tuple(n for n in understood.notes if not n.startswith(("since", "until", "date"))))
+        return merge(understood, speaker=speaker, since=since, until=until, body=body, kind=kind)
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        speaker: str | None = None,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        body: str | None = None,
+        kind: str | None = None,
+        mode: str = "hybrid",
+        sort: str = "relevance",
+        depth: int = DEPTH,
+    ) -> SearchResult:
+        if mode not in MODES:
+            raise QueryError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+        if sort not in SORTS:
+            raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+        if k < 1:
+            raise QueryError("k must be at least 1")
+        understood = self.understand(query, speaker=speaker, since=since, until=until, body=body, kind=kind)
+        mask = filter_mask(self.passages, understood.filters, date_ranges=self.date_ranges)
+        matched = int(mask.sum())
+        text = understood.text.strip()
+        if not tokenize(text) and not text.strip(" ?!.,"):
+            # Nothing left to rank by ("CC since 2019"): every matching passage, by date.
+            rows = np.flatnonzero(mask)
+            hits = [Hit(self.passages[r], int(r), 0.0, None, None, None, None) for r in rows]
+            hits.sort(key=lambda h: (h.passage.meeting_date or date.min, h.passage.start))
+            return SearchResult(query, understood, False, tuple(hits[: max(k, len(hits)) if sort == "date" else k]), matched)
+
+        lexical_ids, lexical_scores = (np.zeros(0, np.int64), np.zeros(0, np.float32))
+        dense_ids, dense_scores = (np.zeros(0, np.int64), np.zeros(0, np.float32))
+        if mode in ("hybrid", "lexical"):
+            lexical_ids, lexical_scores = self.index.lexical.top(text, depth, mask)
+        if mode in ("hybrid", "dense"):
+            dense_ids, dense_scores = search_dense(self.index.dense, self._embed(text), depth, mask)
+
+        lex_score = {int(r): float(s) for r, s in zip(lexical_ids, lexical_scores)}
+        den_score = {int(r): float(s) for r, s in zip(dense_ids, dense_scores)}
+        rankings: dict[str, Sequence[int]] = {}
+        if mode in ("hybrid", "lexical"):
+            rankings["lexical"] = [int(r) for r in lexical_ids]
+        if mode in ("hybrid", "dense"):
+            rankings["dense"] = [int(r) for r in dense_ids]
+        fused = rrf(rankings, k=self.index.config.rrf_k)
+        hits = [
+            Hit(
+                passage=self.passages[h.index],
+                row=h.index,
+                score=h.score,
+                lexical_rank=h.ranks.get("lexical"),
+                dense_rank=h.ranks.get("dense"),
+                lexical_score=lex_score.get(h.index),
+                dense_score=den_score.get(h.index),
+            )
+            for h in fused
+        ]
+        weak = self._weak(text, hits)
+        hits = hits[:k]
+        if sort == "date":
+            hits.sort(key=lambda h: (h.passage.meeting_date or date.min, h.passage.start))
+        return SearchResult(query, understood, weak, tuple(hits), matched)
+
+    def _weak(self, text: str, hits: list[Hit]) -> bool:
+        """Too little evidence to trust: no close meaning and few shared words."""
+        if not hits:
+            return True
+        best_dense = max((h.dense_score for h in hits if h.dense_score is not None), default=0.0)
+        query_terms = set(tokenize(text))
+        if not query_terms:
+            return best_dense < WEAK_DENSE
+        coverage = max(
+            len(query_terms & set(tokenize(h.passage.text))) / len(query_terms) for h in hits[:10]
+        )
+        return best_dense < WEAK_DENSE and coverage < WEAK_COVERAGE
+
+
+def understood_json(u: Understood) -> dict[str, object]:
+    return {
+        "text": u.text,
+        "speaker": u.speaker,
+        "since": u.since.isoformat() if u.since else None,
+        "until": u.until.isoformat() if u.until else None,
+        "body": u.body,
+        "kind": u.kind,
+        "notes": list(u.notes),
+    }
+
+
+def hit_json(hit: Hit) -> dict[str, object]:
+    """A result as the CLI, the batch interface and the evaluation see it."""
+    p = hit.passage
+    return {
+        "text": p.text,
+        "score": round(hit.score, 6),
+        "meeting_date": p.meeting_date.isoformat() if p.meeting_date else None,
+        "date_inferred": p.date_inferred,
+        "body": p.body,
+        "document": p.document_title,
+        "document_kind": p.document_kind,
+        "source": p.source,
+        "item": {"number": p.item_number, "title": p.item_title},
+        "section": p.section,
+        "speakers": [
+            {"role": s.role, "name": s.name, "as_named": s.as_named, "name_inferred": s.name_inferred}
+            for s in p.speakers
+        ],
+        "lexical_rank": hit.lexical_rank,
+        "dense_rank": hit.dense_rank,
+        "passage_id": p.id,
+        "start": p.start,
+        "end": p.end,
+    }
