@@ -17,7 +17,7 @@ from indexer.documents import (
     month_range, next_meeting_body, normalise_body, pack_date, read_title_block, report_author_role,
     stated_date, MINUTES_BODY_RE,
 )
-from indexer.layout import Block, Line, build_blocks, furniture_lines, split_lines
+from indexer.layout import Block, Line, build_blocks, capitalised_share, furniture_lines, split_lines
 from indexer.read import ExtractedText
 from indexer.records import AgendaItem, Attendee, Document, Paragraph, ParsedFile, Speaker
 from indexer.roster import parse_roster
@@ -136,19 +136,46 @@ def _table_header_end(blocks: list[Block], i: int) -> int | None:
     return None
 
 
+def _numbered_headings(blocks: list[Block], meeting: bool) -> set[int]:
+    """Which numbered headings open agenda items.
+
+    In minutes and notes, any numbered heading whose number goes up. In reports only a
+    run counted from 1 ("1. Introduction", "2. Complaints procedure"), of lines that read
+    as headings: a numbered list in a table ("4. Burglary / Robbery") is not a structure.
+    """
+    chosen: set[int] = set()
+    last: tuple[int, str] | None = None
+    for i, block in enumerate(blocks):
+        if block.kind != "heading" or block.number is None:
+            continue
+        value = _item_number_value(block.number)
+        if meeting:
+            if last is None or value > last:
+                chosen.add(i)
+                last = value
+            continue
+        expected = 1 if last is None else last[0] + 1
+        if value[0] == expected and not value[1] and capitalised_share(block.text) >= 0.5:
+            chosen.add(i)
+            last = value
+    if not meeting and len(chosen) < 2:
+        return set()  # one numbered line is not a structure
+    return chosen
+
+
 def _items_and_paragraphs(
     kind: str, blocks: list[Block], roster: tuple[Attendee, ...], author_role: str | None
 ) -> tuple[list[AgendaItem], list[Paragraph]]:
     """Walk the blocks: numbered headings open agenda items, other headings sections."""
     meeting = kind in MEETING_KINDS
-    numbered_items = any(b.kind == "heading" and b.number for b in blocks)
+    headings = _numbered_headings(blocks, meeting)
+    numbered_items = bool(headings)
     author = Speaker(role=author_role, name=None, as_named="the author") if author_role else None
 
     items: list[AgendaItem] = []
     paragraphs: list[Paragraph] = []
     item: AgendaItem | None = None
     section: str | None = None
-    last_number: tuple[int, str] | None = None
     previous: Speaker | None = None
     inherited: tuple[Speaker, ...] = ()
     ended = False
@@ -177,11 +204,10 @@ def _items_and_paragraphs(
             continue
         in_table = item is not None and item.title == ACTION_TABLE_TITLE
         if block.kind == "heading" and not (in_table and block.number is None):
-            is_item = block.number is not None and (numbered_items or True)
-            if is_item and last_number is not None and _item_number_value(block.number) <= last_number:
-                is_item = False  # numbering went backwards: a numbered paragraph, not an item
+            # In reports a numbered line is a heading only if it reads like one ("1. Introduction",
+            # "3. Complaints since July 2022"), not a list entry ("1. Sexual offences, incl. rape").
+            is_item = i in headings
             if is_item:
-                last_number = _item_number_value(block.number)  # type: ignore[arg-type]
                 open_item(block.number, block.text, block)
                 continue
             if block.number is None:

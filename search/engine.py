@@ -3,6 +3,7 @@ BM25 and dense rankings fused, each hit with the ranks that produced it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.config import IndexConfig
 from indexer.embed import Embedder
 from indexer.errors import QueryError
 from indexer.records import Passage
@@ -25,12 +27,14 @@ MODES = ("hybrid", "lexical", "dense")
 SORTS = ("relevance", "date")
 # How deep each ranking goes before fusion: deep enough that a passage ranked well by
 # one method and poorly by the other still meets the fusion.
-DEPTH = 100
+DEPTH = 50
 # Evidence is weak when neither method finds a close match: the best passage's cosine
 # similarity is low and it shares few of the query's words. Calibrated on eval/questions.jsonl
 # (the questions with no answer in the records); see eval/README.md.
 WEAK_DENSE = 0.42
 WEAK_COVERAGE = 0.5
+# A date tied to meetings ("at meetings held in 2021") is a filter on meeting dates, never relaxed.
+MEETING_DATE_RE = re.compile(r"\b(?:meeting|meetings|board|panel|held|minutes|notes)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -60,15 +64,18 @@ def open_searcher(index_dir: Path | None = None, embedder: Embedder | None = Non
     from indexer.store import load_index
 
     embedder = embedder or default_embedder()
-    index = load_index(index_dir or default_index_dir(), config=config_for(embedder), embedder_fingerprint=embedder.fingerprint)
-    return Searcher(index, embedder)
+    config = config_for(embedder)
+    index = load_index(index_dir or default_index_dir(), config=config, embedder_fingerprint=embedder.fingerprint)
+    return Searcher(index, embedder, config)
 
 
 class Searcher:
     """Holds the loaded index and the embedder; one per process."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder) -> None:
+    def __init__(self, index: LoadedIndex, embedder: Embedder, config: IndexConfig | None = None) -> None:
         self.index = index
+        # Query-time settings (fusion) come from the running code, not the index.
+        self.config = config or IndexConfig()
         self.embedder = embedder
         self.passages = index.passages
         self.date_ranges = {d.id: d.date_range for d in index.documents if d.date_range}
@@ -124,13 +131,32 @@ class Searcher:
         understood = self.understand(query, speaker=speaker, since=since, until=until, body=body, kind=kind)
         mask = filter_mask(self.passages, understood.filters, date_ranges=self.date_ranges)
         matched = int(mask.sum())
+        explicit_dates = any(v is not None and str(v).strip() for v in (since, until))
+        relaxed_years: tuple[str, ...] = ()
+        if matched == 0 and not explicit_dates and (understood.since or understood.until) and not MEETING_DATE_RE.search(query):
+            # "How many referrals were made in 2022?" may mean the figures for 2022, reported
+            # at a later meeting: with no meeting in that period, search every date, and
+            # trust only passages that name the period.
+            first = (understood.since or understood.until).year  # type: ignore[union-attr]
+            last = (understood.until or understood.since).year  # type: ignore[union-attr]
+            relaxed_years = tuple(str(y) for y in range(first, last + 1))
+            understood = replace(
+                understood, since=None, until=None,
+                notes=tuple(n for n in understood.notes if not n.startswith(("since", "until")))
+                + (f"no meeting in {relaxed_years[0]}" + (f"–{relaxed_years[-1]}" if len(relaxed_years) > 1 else "")
+                   + " in the records: searched all dates",),
+            )
+            mask = filter_mask(self.passages, understood.filters, date_ranges=self.date_ranges)
+            matched = int(mask.sum())
+            if not any(y in understood.text for y in relaxed_years):
+                understood = replace(understood, text=f"{understood.text} {' '.join(relaxed_years)}".strip())
         text = understood.text.strip()
         if not tokenize(text) and not text.strip(" ?!.,"):
             # Nothing left to rank by ("CC since 2019"): every matching passage, by date.
             rows = np.flatnonzero(mask)
             hits = [Hit(self.passages[r], int(r), 0.0, None, None, None, None) for r in rows]
             hits.sort(key=lambda h: (h.passage.meeting_date or date.min, h.passage.start))
-            return SearchResult(query, understood, False, tuple(hits[: max(k, len(hits)) if sort == "date" else k]), matched)
+            return SearchResult(query, understood, not hits, tuple(hits[:k]), matched)
 
         lexical_ids, lexical_scores = (np.zeros(0, np.int64), np.zeros(0, np.float32))
         dense_ids, dense_scores = (np.zeros(0, np.int64), np.zeros(0, np.float32))
@@ -146,7 +172,8 @@ class Searcher:
             rankings["lexical"] = [int(r) for r in lexical_ids]
         if mode in ("hybrid", "dense"):
             rankings["dense"] = [int(r) for r in dense_ids]
-        fused = rrf(rankings, k=self.index.config.rrf_k)
+        weights = {"lexical": 1.0, "dense": self.config.dense_weight}
+        fused = rrf(rankings, k=self.config.rrf_k, weights={name: weights[name] for name in rankings})
         hits = [
             Hit(
                 passage=self.passages[h.index],
@@ -160,6 +187,8 @@ class Searcher:
             for h in fused
         ]
         weak = self._weak(text, hits)
+        if relaxed_years and not any(y in h.passage.text for h in hits[:3] for y in relaxed_years):
+            weak = True
         hits = hits[:k]
         if sort == "date":
             hits.sort(key=lambda h: (h.passage.meeting_date or date.min, h.passage.start))
