@@ -47,7 +47,7 @@ def date_actions(actions: Sequence[Action], document: Document) -> list[Action]:
     out = []
     for a in actions:
         due = a.due
-        if due is None and a.kind in ("action", "offer", "request") and re.search(r"\bnext\s+meeting\b", a.text, re.I):
+        if due is None and a.kind in ("action", "offer", "request") and re.search(r"\bnext\s+(?:meeting|paper|board)\b", a.text, re.I):
             due = next_meeting
         out.append(replace(a, meeting_date=document.meeting_date, date_inferred=document.date_inferred, due=due))
     return out
@@ -178,11 +178,16 @@ def _match_speaker(found: Speaker | None, known: tuple[Speaker, ...]) -> Speaker
 def _updates(doc_id: str, source: str, body: str | None, paragraphs: Sequence[Paragraph]) -> list[Action]:
     out = []
     header_status: str | None = None
+    refers_to: date | None = None
     for p in paragraphs:
         if not (p.item_title and PREVIOUS_MEETING_ITEM_RE.search(p.item_title)):
             continue
+        # "Notes of Previous Meeting – 7 June 2023", or "The notes from the meeting held on 5 June 2019 …"
+        refers_to = refers_to or first_date(p.item_title) or (
+            first_date(p.text) if re.search(r"\bmeeting\s+held\s+on\b", p.text, re.I) else None
+        )
         if re.search(r"\b(?:true|accurate)\s+record\b|\bfollowing\b.*:$", p.text, re.I):
-            header_status = "discharged" if re.search(r"\bdischarged\b", p.text, re.I) else None
+            header_status = "discharged" if re.search(r"\bdischarged\b", p.text, re.I) else header_status
             continue
         if header_status:
             status = header_status
@@ -192,5 +197,5 @@ def _updates(doc_id: str, source: str, body: str | None, paragraphs: Sequence[Pa
             status = "in progress"
         else:
             status = "noted"
-        out.append(_action(doc_id, source, body, p, p.text, kind="update", status=status))
+        out.append(replace(_action(doc_id, source, body, p, p.text, kind="update", status=status), refers_to=refers_to))
     return out

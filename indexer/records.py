@@ -74,6 +74,7 @@ class Action:
     start: int
     end: int
     speaker: Speaker | None = None
+    refers_to: date | None = None  # for an update: the meeting whose action it reports on
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ def action_from_json(data: dict[str, Any]) -> Action:
     values["due"] = _date(values["due"])
     values["meeting_date"] = _date(values["meeting_date"])
     values["speaker"] = speaker_from_json(values["speaker"]) if values.get("speaker") else None
+    values["refers_to"] = _date(values.get("refers_to"))
     return Action(**values)
 
 

@@ -82,9 +82,24 @@ class Searcher:
         self.known_names = sorted({s.name for p in self.passages for s in p.speakers if s.name})
         self.known_bodies = sorted({p.body for p in self.passages if p.body})
         self._embed = lru_cache(maxsize=256)(self._embed_uncached)
+        self._text_vectors: dict[str, np.ndarray] = {}
 
     def _embed_uncached(self, text: str) -> np.ndarray:
         return self.embedder.embed([text])[0]
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._embed(text)
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for passage sentences (answers, timelines), remembered for the session."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._text_vectors]
+        if missing:
+            if len(self._text_vectors) > 20_000:
+                self._text_vectors.clear()
+            self._text_vectors.update(zip(missing, self.embedder.embed(missing)))
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return np.stack([self._text_vectors[t] for t in texts])
 
     def understand(
         self,

@@ -59,6 +59,12 @@ def table(rows: list[list[str]], headers: list[str], widths: list[int]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+index_option = click.option(
+    "--index", "index_dir", type=click.Path(path_type=Path), envvar="SCRUTINY_INDEX",
+    help="Index folder (default data/index; or $SCRUTINY_INDEX).",
+)
+
+
 @click.group()
 @click.version_option(package_name="scrutiny")
 def main() -> None:
@@ -132,49 +138,67 @@ def action_json(a: Action) -> dict[str, Any]:
     return data
 
 
+def load_records(paths: tuple[str, ...], index_dir: Path | None) -> tuple[list[Action], list[Document], Any]:
+    """Actions and documents from the index when there is one (and no paths are given),
+    else parsed from the corpus; with the embedder to match them by meaning."""
+    from indexer.config import default_index_dir
+    from indexer.corpus import parse_corpus
+    from indexer.embed import default_embedder
+    from indexer.errors import IndexMissingError
+
+    if not paths:
+        try:
+            from search.engine import open_searcher
+
+            searcher = open_searcher(index_dir)
+            return list(searcher.index.actions), list(searcher.index.documents), searcher.embedder
+        except IndexMissingError:
+            if index_dir is not None and index_dir != default_index_dir():
+                raise
+    parsed = parse_corpus(corpus_paths(paths), on_error=warn)
+    return [a for f in parsed for a in f.actions], [d for f in parsed for d in f.documents], default_embedder()
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@index_option
 @click.option("--status", type=click.Choice(["open", "done", "overdue", "unknown", "any"]), default="any", show_default=True)
-@click.option("--owner", help="Only actions whose owner contains this (Force, OPCC, CC…).")
-@click.option("--kind", type=click.Choice(["action", "offer", "request", "update", "any"]), default="any", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="One JSON array of actions.")
+@click.option("--owner", help="Only commitments whose owner contains this (Force, OPCC, CC…).")
+@click.option("--kind", type=click.Choice(["action", "offer", "any"]), default="any", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON array of commitments with status and evidence.")
 @one_line_errors
-def actions(paths: tuple[str, ...], status: str, owner: str | None, kind: str, as_json: bool) -> None:
-    """Commitments made at meetings: action lists and tables, offers, and later updates."""
-    from indexer.corpus import parse_corpus
+def actions(paths: tuple[str, ...], index_dir: Path | None, status: str, owner: str | None, kind: str, as_json: bool) -> None:
+    """The commitments ledger: actions and offers, their owner, due date and status
+    (done / open / overdue / unknown) with the evidence for it."""
+    from search.ledger import build_ledger, cached_embed, entry_json
 
-    parsed = parse_corpus(corpus_paths(paths), on_error=warn)
-    found = [a for f in parsed for a in f.actions]
+    found_actions, documents, embedder = load_records(paths, index_dir)
+    entries = build_ledger(found_actions, documents, cached_embed(embedder))
     if kind != "any":
-        found = [a for a in found if a.kind == kind]
+        entries = [e for e in entries if (e.action.kind if e.set_at_in_corpus else "action") == kind]
     if owner:
-        found = [a for a in found if a.owner and owner.lower() in a.owner.lower()]
+        entries = [e for e in entries if e.action.owner and owner.lower() in e.action.owner.lower()]
     if status != "any":
-        found = [a for a in found if _status_group(a.status) == status]
-    found.sort(key=lambda a: (a.meeting_date or a.due or __import__("datetime").date.min, a.source, a.start))
+        entries = [e for e in entries if e.status == status]
     if as_json:
-        print_json([action_json(a) for a in found])
+        print_json([entry_json(e) for e in entries])
         return
-    rows = [
-        [a.meeting_date.isoformat() if a.meeting_date else "undated", a.kind, a.status, a.owner or "-",
-         a.due.isoformat() if a.due else "-", a.text]
-        for a in found
-    ]
-    click.echo(table(rows, ["meeting", "kind", "status", "owner", "due", "action"], [10, 7, 11, 8, 10, 90]))
-    click.echo(f"\n{len(found)} actions")
-
-
-def _status_group(status: str) -> str:
-    return {"discharged": "done", "complete": "done", "completed": "done", "closed": "done"}.get(status, status)
+    rows = []
+    for e in entries:
+        set_at = e.set_at.isoformat() if e.set_at else "undated"
+        if e.action.date_inferred and e.set_at_in_corpus:
+            set_at += "~"
+        if not e.set_at_in_corpus:
+            set_at += "*"
+        ev = e.evidence[0] if e.evidence else None
+        evidence = (f"{ev.meeting_date.isoformat()}: " if ev and ev.meeting_date else "") + (ev.note if ev else "")
+        rows.append([set_at, e.action.kind if e.set_at_in_corpus else "action", e.status, e.action.owner or "-",
+                     e.action.due.isoformat() if e.action.due else "-", e.action.text, evidence])
+    click.echo(table(rows, ["set at", "kind", "status", "owner", "due", "commitment", "evidence"], [11, 6, 8, 6, 10, 70, 60]))
+    click.echo(f"\n{len(entries)} commitments · ~ date inferred · * set at a meeting not in the records, known from a later update")
 
 
 # -- index -----------------------------------------------------------------------
-
-index_option = click.option(
-    "--index", "index_dir", type=click.Path(path_type=Path), envvar="SCRUTINY_INDEX",
-    help="Index folder (default data/index; or $SCRUTINY_INDEX).",
-)
-
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
@@ -292,6 +316,40 @@ def search(query: str | None, index_dir: Path | None, k: int, speaker: str | Non
     click.echo()
     for n, hit in enumerate(result.hits, start=1):
         click.echo("\n".join(_hit_lines(n, hit)))
+
+
+# -- ask -------------------------------------------------------------------------
+
+@main.command()
+@click.argument("question")
+@index_option
+@click.option("--speaker", help="Role (CC, PCC…) or name.")
+@click.option("--since", help="From this date (YYYY-MM-DD, YYYY-MM or YYYY).")
+@click.option("--until", help="Up to this date.")
+@click.option("--body", help="Body, e.g. \"panel\".")
+@click.option("--json", "as_json", is_flag=True)
+@one_line_errors
+def ask(question: str, index_dir: Path | None, speaker: str | None, since: str | None, until: str | None,
+        body: str | None, as_json: bool) -> None:
+    """An answer quoted from the records, in date order, every sentence cited."""
+    from search.answer import NO_ANSWER, answer, answer_json
+    from search.engine import open_searcher
+
+    result = answer(open_searcher(index_dir), question, speaker=speaker, since=since, until=until, body=body)
+    if as_json:
+        print_json(answer_json(result))
+        return
+    notes = " · ".join(result.understood.notes) or "no filters"
+    click.echo(f"Understood: {notes}\n")
+    if not result.answered:
+        click.echo(NO_ANSWER)
+        if result.nearest:
+            click.echo("\nNearest passages (they do not answer the question):")
+            for n, hit in enumerate(result.nearest, start=1):
+                click.echo("\n".join(_hit_lines(n, hit)))
+        return
+    for c in result.citations:
+        click.echo(f"• “{c.quote}”\n    — {c.label}  [{c.passage.source}]")
 
 
 # -- eval ------------------------------------------------------------------------

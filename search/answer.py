@@ -1,0 +1,161 @@
+"""Extractive answers: the sentences of the top passages that best answer a question,
+in date order, each quoted verbatim and cited. No language model, nothing generated:
+every word of an answer is the record's own.
+
+When the evidence is weak the answer says so ("No passage in the records answers
+this") and lists the nearest passages, labelled as such, instead of a confident
+paraphrase of something unrelated.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from indexer.records import Passage, Speaker
+from indexer.speakers import speaker_at
+from search.engine import Hit, Searcher, SearchResult
+from search.lexical import tokenize
+from search.understand import Understood
+
+NO_ANSWER = "No passage in the records answers this."
+SENTENCE_RE = re.compile(r"[^.!?\n]+(?:[.!?]+['’\")\]]*|$)")
+# How many passages the answer draws on, and how many sentences it quotes at most.
+PASSAGES = 8
+MAX_SENTENCES = 8
+# A sentence is quoted when it is close in meaning to the question or shares most of its
+# words; calibrated on eval/questions.jsonl.
+MIN_SENTENCE_SCORE = 0.45
+
+
+@dataclass(frozen=True)
+class Citation:
+    quote: str  # verbatim from the passage, and so from the source document
+    passage: Passage
+    speakers: tuple[Speaker, ...]  # who says this sentence, where known
+
+    @property
+    def label(self) -> str:
+        p = self.passage
+        when = p.meeting_date.strftime("%-d %B %Y") if p.meeting_date else "undated"
+        if p.date_inferred:
+            when = f"{when} (date inferred)"
+        who = "; ".join(_speaker_label(s) for s in self.speakers) or "speaker not identified"
+        item = f"item {p.item_number} {p.item_title}" if p.item_number else (p.item_title or p.document_title)
+        return f"{when}, {p.body or p.document_title}, {who}, {item}"
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    understood: Understood
+    answered: bool
+    text: str
+    citations: tuple[Citation, ...]
+    nearest: tuple[Hit, ...]  # shown when not answered, labelled as the nearest passages
+
+
+def _speaker_label(s: Speaker) -> str:
+    if s.name and s.role:
+        return f"{s.name} ({s.role})"
+    return s.name or s.role or s.as_named
+
+
+def sentences(text: str) -> list[tuple[int, str]]:
+    """Sentences with their offsets in `text`; a sentence never spans a line break."""
+    out = []
+    for m in SENTENCE_RE.finditer(text):
+        sentence = m.group(0).strip()
+        if len(tokenize(sentence)) >= 3:
+            out.append((m.start() + m.group(0).index(sentence[0]), sentence))
+    return out
+
+
+def sentence_speakers(passage: Passage, offset: int) -> tuple[Speaker, ...]:
+    """Who says the sentence at `offset`: the last speaker named before it in the passage,
+    resolved to the passage's named speakers."""
+    found = speaker_at(passage.text, offset, (), None)
+    if found is None:
+        return passage.speakers[:1] if len(passage.speakers) == 1 else ()
+    for s in passage.speakers:
+        if found.role is not None and s.role == found.role:
+            return (s,)
+        if found.role is None and s.name and found.name and s.name.endswith(found.name.split()[-1]):
+            return (s,)
+    return (found,)
+
+
+def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
+    result: SearchResult = searcher.search(question, k=PASSAGES, **filters)  # type: ignore[arg-type]
+    if result.weak or not result.hits:
+        return Answer(question, result.understood, False, NO_ANSWER, (), result.hits[:5])
+    query_terms = set(tokenize(result.understood.text))
+    candidates: list[tuple[float, int, int, str, Hit]] = []
+    for rank, hit in enumerate(result.hits):
+        for offset, sentence in sentences(hit.passage.text):
+            candidates.append((0.0, rank, offset, sentence, hit))
+    if not candidates:
+        return Answer(question, result.understood, False, NO_ANSWER, (), result.hits[:5])
+    vectors = searcher.embed_texts([c[3] for c in candidates])
+    query_vector = searcher.embed_query(result.understood.text)
+    meaning = vectors @ query_vector
+    scored = []
+    for (_, rank, offset, sentence, hit), cosine in zip(candidates, meaning):
+        words = set(tokenize(sentence))
+        overlap = len(query_terms & words) / len(query_terms) if query_terms else 0.0
+        # Meaning and shared words, with a little credit for the passage's rank.
+        scored.append((0.6 * float(cosine) + 0.4 * overlap + 0.02 * (PASSAGES - rank), rank, offset, sentence, hit))
+    ranked = [item for item in sorted(scored, key=lambda t: -t[0]) if item[0] >= MIN_SENTENCE_SCORE]
+    # The best sentence of each meeting first, so the answer traces the topic over time;
+    # then the next best, at most two from one passage.
+    chosen: list[tuple[float, int, int, str, Hit]] = []
+    meetings: set[str] = set()
+    for item in ranked:
+        if item[4].passage.document_id not in meetings and len(chosen) < MAX_SENTENCES:
+            meetings.add(item[4].passage.document_id)
+            chosen.append(item)
+    per_passage: dict[int, int] = {}
+    for item in chosen:
+        per_passage[item[1]] = per_passage.get(item[1], 0) + 1
+    for item in ranked:
+        if len(chosen) >= MAX_SENTENCES:
+            break
+        if item in chosen or per_passage.get(item[1], 0) >= 2:
+            continue
+        per_passage[item[1]] = per_passage.get(item[1], 0) + 1
+        chosen.append(item)
+    if not chosen:
+        return Answer(question, result.understood, False, NO_ANSWER, (), result.hits[:5])
+    chosen.sort(key=lambda t: (t[4].passage.meeting_date or date.min, t[4].passage.source, t[4].passage.start, t[2]))
+    citations = tuple(Citation(sentence, hit.passage, sentence_speakers(hit.passage, offset)) for _, _, offset, sentence, hit in chosen)
+    text = "\n".join(f"{c.quote} [{c.label}]" for c in citations)
+    return Answer(question, result.understood, True, text, citations, ())
+
+
+def citation_json(c: Citation) -> dict[str, object]:
+    p = c.passage
+    return {
+        "quote": c.quote,
+        "meeting_date": p.meeting_date.isoformat() if p.meeting_date else None,
+        "date_inferred": p.date_inferred,
+        "body": p.body,
+        "document": p.document_title,
+        "item": {"number": p.item_number, "title": p.item_title},
+        "speakers": [{"role": s.role, "name": s.name} for s in c.speakers],
+        "source": p.source,
+        "passage_id": p.id,
+    }
+
+
+def answer_json(a: Answer) -> dict[str, object]:
+    from search.engine import hit_json, understood_json
+
+    return {
+        "question": a.question,
+        "understood": understood_json(a.understood),
+        "answered": a.answered,
+        "answer": a.text,
+        "citations": [citation_json(c) for c in a.citations],
+        "nearest": [hit_json(h) for h in a.nearest],
+    }
