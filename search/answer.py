@@ -26,7 +26,7 @@ PASSAGES = 8
 MAX_SENTENCES = 8
 # A sentence is quoted when it is close in meaning to the question or shares most of its
 # words; calibrated on eval/questions.jsonl.
-MIN_SENTENCE_SCORE = 0.45
+MIN_SENTENCE_SCORE = 0.4
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,13 @@ def sentences(text: str) -> list[tuple[int, str]]:
 def sentence_speakers(passage: Passage, offset: int) -> tuple[Speaker, ...]:
     """Who says the sentence at `offset`: the last speaker named before it in the passage,
     resolved to the passage's named speakers."""
-    found = speaker_at(passage.text, offset, (), None)
+    from indexer.speakers import speaker_mentions
+
+    end = passage.text.find("\n", offset)
+    end = len(passage.text) if end < 0 else end
+    # The sentence's own subject ("…, the CC explained …") before anyone named earlier.
+    own = [s for pos, s in speaker_mentions(passage.text[:end], (), None) if pos >= offset and s.as_named.lower() not in ("he", "she")]
+    found = own[0] if own else speaker_at(passage.text, offset, (), None)
     if found is None:
         return passage.speakers[:1] if len(passage.speakers) == 1 else ()
     for s in passage.speakers:
@@ -84,6 +90,15 @@ def sentence_speakers(passage: Passage, offset: int) -> tuple[Speaker, ...]:
         if found.role is None and s.name and found.name and s.name.endswith(found.name.split()[-1]):
             return (s,)
     return (found,)
+
+
+def _said_by(speakers: tuple[Speaker, ...], wanted: str) -> bool:
+    from search.filters import name_tokens, names_compatible
+
+    return any(
+        s.role == wanted or (s.name is not None and names_compatible(name_tokens(wanted), name_tokens(s.name)))
+        for s in speakers
+    )
 
 
 def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
@@ -101,7 +116,10 @@ def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
     query_vector = searcher.embed_query(result.understood.text)
     meaning = vectors @ query_vector
     scored = []
+    wanted = result.understood.speaker
     for (_, rank, offset, sentence, hit), cosine in zip(candidates, meaning):
+        if wanted and not _said_by(sentence_speakers(hit.passage, offset), wanted):
+            continue  # "what did the CC say": not the PCC's question in the same passage
         words = set(tokenize(sentence))
         overlap = len(query_terms & words) / len(query_terms) if query_terms else 0.0
         # Meaning and shared words, with a little credit for the passage's rank.

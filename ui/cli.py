@@ -352,6 +352,66 @@ def ask(question: str, index_dir: Path | None, speaker: str | None, since: str |
         click.echo(f"• “{c.quote}”\n    — {c.label}  [{c.passage.source}]")
 
 
+# -- timeline --------------------------------------------------------------------
+
+@main.command()
+@click.argument("topic")
+@index_option
+@click.option("--speaker", help="Role (CC, PCC…) or name.")
+@click.option("--since", help="From this date (YYYY-MM-DD, YYYY-MM or YYYY).")
+@click.option("--until", help="Up to this date.")
+@click.option("--body", help="Body, e.g. \"panel\".")
+@click.option("--json", "as_json", is_flag=True, help="A list of {meeting_date, body, count, speakers, top} in date order.")
+@one_line_errors
+def timeline(topic: str, index_dir: Path | None, speaker: str | None, since: str | None, until: str | None,
+             body: str | None, as_json: bool) -> None:
+    """How much was said about a topic, by whom, meeting by meeting."""
+    from search.engine import open_searcher
+    from search.timeline import point_json, timeline as trace
+
+    understood, points = trace(open_searcher(index_dir), topic, speaker=speaker, since=since, until=until, body=body)
+    if as_json:
+        print_json([point_json(p) for p in points])
+        return
+    click.echo(f"Understood: {' · '.join(understood.notes) or 'no filters'} · topic: {understood.text!r}\n")
+    if not points:
+        click.echo("No passage in the records is about this.")
+        return
+    width = max(p.count for p in points)
+    for p in points:
+        when = p.meeting_date.isoformat() if p.meeting_date else "undated"
+        if p.date_inferred:
+            when += "~"
+        bar = "█" * max(1, round(20 * p.count / width))
+        who = ", ".join(f"{s.role or s.name} {s.passages}" for s in p.speakers[:4]) or "-"
+        click.echo(f"{when:<11} {bar:<20} {p.count:>3}  {p.body or '-'} · {p.top.passage.document_kind}  ({who})")
+        click.echo(f"            “{p.top.passage.text.splitlines()[0][:160]}”")
+    click.echo("\n~ date inferred (start of the range)")
+
+
+# -- brief -----------------------------------------------------------------------
+
+@main.command()
+@index_option
+@click.option("--body", help="The body to brief on (default: the one with most meetings).")
+@click.option("--json", "as_json", is_flag=True, help="{body, markdown}.")
+@one_line_errors
+def brief(index_dir: Path | None, body: str | None, as_json: bool) -> None:
+    """A Markdown brief for the next meeting: open commitments, questions asked, promises."""
+    from search.brief import choose_body, meeting_brief
+    from search.engine import open_searcher
+    from search.ledger import build_ledger, cached_embed
+
+    searcher = open_searcher(index_dir)
+    index = searcher.index
+    ledger = build_ledger(index.actions, index.documents, cached_embed(searcher.embedder))
+    markdown = meeting_brief(index.passages, index.documents, ledger, body)
+    if as_json:
+        print_json({"body": choose_body(index.documents, body), "markdown": markdown})
+    else:
+        click.echo(markdown)
+
+
 # -- eval ------------------------------------------------------------------------
 
 DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
