@@ -54,6 +54,8 @@ class Answer:
     text: str
     citations: tuple[Citation, ...]
     nearest: tuple[Hit, ...]  # shown when not answered, labelled as the nearest passages
+    generated: bool = False  # written by the configured language model, its quotes checked
+    dropped_claims: int = 0  # the model's claims removed because a quote was not in its passage
 
 
 def _speaker_label(s: Speaker) -> str:
@@ -105,6 +107,13 @@ def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
     result: SearchResult = searcher.search(question, k=PASSAGES, **filters)  # type: ignore[arg-type]
     if result.weak or not result.hits:
         return Answer(question, result.understood, False, NO_ANSWER, (), result.hits[:5])
+    from search.generate import configured_endpoint
+
+    endpoint = configured_endpoint()
+    if endpoint is not None:
+        generated = _generated_answer(endpoint, question, result)
+        if generated is not None:
+            return generated
     query_terms = set(tokenize(result.understood.text))
     candidates: list[tuple[float, int, int, str, Hit]] = []
     for rank, hit in enumerate(result.hits):
@@ -151,6 +160,24 @@ def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
     return Answer(question, result.understood, True, text, citations, ())
 
 
+def _generated_answer(endpoint: object, question: str, result: SearchResult) -> Answer | None:
+    """The model's claims whose quotes all check out, each cited; None to fall back."""
+    from search.generate import Endpoint, generate
+
+    assert isinstance(endpoint, Endpoint)
+    output = generate(endpoint, question, [h.passage for h in result.hits])
+    if not output.claims:
+        return None
+    citations = []
+    lines = []
+    for claim in output.claims:
+        cited = [Citation(q.text, q.passage, q.passage.speakers) for q in claim.quotes]
+        citations.extend(cited)
+        lines.append(claim.text + " " + " ".join(f"“{c.quote}” [{c.label}]" for c in cited))
+    return Answer(question, result.understood, True, "\n".join(lines), tuple(citations), (),
+                  generated=True, dropped_claims=output.dropped)
+
+
 def citation_json(c: Citation) -> dict[str, object]:
     p = c.passage
     return {
@@ -173,6 +200,8 @@ def answer_json(a: Answer) -> dict[str, object]:
         "question": a.question,
         "understood": understood_json(a.understood),
         "answered": a.answered,
+        "generated": a.generated,
+        "dropped_claims": a.dropped_claims,
         "answer": a.text,
         "citations": [citation_json(c) for c in a.citations],
         "nearest": [hit_json(h) for h in a.nearest],

@@ -37,6 +37,21 @@ WEAK_COVERAGE = 0.5
 MEETING_DATE_RE = re.compile(r"\b(?:meeting|meetings|board|panel|held|minutes|notes)\b", re.I)
 
 
+# Words that ask rather than say what about: "what did the board hear about county lines".
+QUESTION_WORDS = frozenset(
+    tokenize(
+        "what which who whom whose when where why how did does do has have had was were is are be been "
+        "say said says tell told report reported reports ask asked asks raise raised raises hear heard "
+        "discuss discussed mention mentioned point points update updates anything something said about "
+        "board panel meeting meetings commission commissioner force kent police"
+    )
+)
+
+
+def topic_terms(text: str) -> set[str]:
+    return set(tokenize(text)) - QUESTION_WORDS
+
+
 @dataclass(frozen=True)
 class Hit:
     passage: Passage
@@ -166,7 +181,10 @@ class Searcher:
             if not any(y in understood.text for y in relaxed_years):
                 understood = replace(understood, text=f"{understood.text} {' '.join(relaxed_years)}".strip())
         text = understood.text.strip()
-        if not tokenize(text) and not text.strip(" ?!.,"):
+        filtered = any((understood.speaker, understood.since, understood.until, understood.body, understood.kind))
+        if not tokenize(text):
+            if not filtered:
+                raise QueryError("The query has no words to search for: give keywords or a question")
             # Nothing left to rank by ("CC since 2019"): every matching passage, by date.
             rows = np.flatnonzero(mask)
             hits = [Hit(self.passages[r], int(r), 0.0, None, None, None, None) for r in rows]
@@ -201,7 +219,7 @@ class Searcher:
             )
             for h in fused
         ]
-        weak = self._weak(text, hits)
+        weak = self._weak(text, hits, filtered)
         if relaxed_years and not any(y in h.passage.text for h in hits[:3] for y in relaxed_years):
             weak = True
         hits = hits[:k]
@@ -209,18 +227,27 @@ class Searcher:
             hits.sort(key=lambda h: (h.passage.meeting_date or date.min, h.passage.start))
         return SearchResult(query, understood, weak, tuple(hits), matched)
 
-    def _weak(self, text: str, hits: list[Hit]) -> bool:
-        """Too little evidence to trust: no close meaning and few shared words."""
+    def _weak(self, text: str, hits: list[Hit], filtered: bool) -> bool:
+        """Too little evidence to trust: no passage close in meaning, and none carrying the
+        query's rarer words (coverage weighted by IDF, so "camera" alone does not stand in
+        for "live facial recognition cameras")."""
         if not hits:
             return True
+        if not topic_terms(text):
+            return not filtered  # "what did the CE raise at the board": a listing, not a topic
         best_dense = max((h.dense_score for h in hits if h.dense_score is not None), default=0.0)
-        query_terms = set(tokenize(text))
-        if not query_terms:
-            return best_dense < WEAK_DENSE
-        coverage = max(
-            len(query_terms & set(tokenize(h.passage.text))) / len(query_terms) for h in hits[:10]
+        return best_dense < WEAK_DENSE and self.coverage(text, hits[:10]) < WEAK_COVERAGE
+
+    def coverage(self, text: str, hits: Sequence[Hit]) -> float:
+        """The best share of the query's IDF-weighted topic words found in one of the hits."""
+        weights = {t: self.index.lexical.idf(t) for t in topic_terms(text)}
+        total = sum(weights.values())
+        if total <= 0:
+            return 0.0
+        return max(
+            (sum(w for t, w in weights.items() if t in set(tokenize(h.passage.index_text))) / total for h in hits),
+            default=0.0,
         )
-        return best_dense < WEAK_DENSE and coverage < WEAK_COVERAGE
 
 
 def understood_json(u: Understood) -> dict[str, object]:

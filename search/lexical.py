@@ -145,6 +145,21 @@ class LexicalIndex:
             return np.zeros(self.n_docs, dtype=np.float32)
         return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
 
+    def document_frequency(self, token: str) -> int:
+        """In how many passages a (tokenised) word occurs."""
+        if self._bm25 is None:
+            return 0
+        column = self._bm25.vocab_dict.get(token)
+        if column is None:
+            return 0
+        indptr = self._bm25.scores["indptr"]
+        return int(indptr[column + 1] - indptr[column])
+
+    def idf(self, token: str) -> float:
+        """Lucene's inverse document frequency: rare words weigh most."""
+        df = self.document_frequency(token)
+        return float(np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)))
+
     def top(
         self, query: str, k: int, mask: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:

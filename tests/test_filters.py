@@ -2,18 +2,22 @@ from datetime import date
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexer.errors import QueryError
 from indexer.records import Passage, Speaker
 from search.filters import (
     DOCUMENT_KINDS,
     Filters,
+    PassageTable,
     body_matches,
     canonical_kind,
     filter_mask,
     name_tokens,
     names_compatible,
     passage_matches,
+    passage_table,
 )
 
 BOARD = "Performance and Delivery Board"
@@ -305,3 +309,94 @@ def test_passage_matches_agrees_with_mask() -> None:
               Filters(speaker="Smith", since=date(2023, 1, 1)), Filters(until=date(2023, 9, 13))):
         mask = filter_mask(PASSAGES, f)
         assert list(mask) == [passage_matches(p, f) for p in PASSAGES]
+
+
+# -- the vectorised mask (PassageTable) against the per-passage rule --------------------
+
+# Small pools, so that random passages and filters often meet: offices spelled canonically
+# and not, names in several spellings (two people called Smith), bodies with "&".
+ROLES_STORED = [None, "", "CC", "Chief Constable", "PCC", "Vice Chair", "DCC", "Councillor"]
+NAMES_STORED = [None, "Tim Smith", "T Smith", "John Smith", "Alan Pughsley", "Mr G Sandher MBE",
+                "M Scott", "the Commissioner", "Smith"]
+AS_NAMED = ["the CC", "The Commissioner", "Mr Sandher", "A Member", "Tim Smith", "the Chief Constable"]
+BODIES = [None, BOARD, PANEL, "Performance & Delivery Board", "Joint Audit Committee"]
+KINDS = list(DOCUMENT_KINDS) + ["press release"]
+DAYS = st.dates(min_value=date(2018, 1, 1), max_value=date(2026, 12, 31))
+DOC_IDS = ["a#0", "b#0", "c#0", "d#0"]
+
+speakers = st.builds(
+    Speaker, st.sampled_from(ROLES_STORED), st.sampled_from(NAMES_STORED), st.sampled_from(AS_NAMED),
+    st.booleans(),
+)
+random_passages = st.lists(
+    st.builds(
+        lambda pid, day, inferred, body, kind, doc, who: passage(
+            f"r{pid}", *who, day=day, inferred=inferred, body=body, kind=kind, document_id=doc
+        ),
+        st.integers(0, 10**6), st.none() | DAYS, st.booleans(), st.sampled_from(BODIES),
+        st.sampled_from(KINDS), st.sampled_from(DOC_IDS), st.lists(speakers, max_size=3).map(tuple),
+    ),
+    max_size=12,
+)
+
+
+@st.composite
+def random_filters(draw: st.DrawFn) -> Filters:
+    since, until = draw(st.none() | DAYS), draw(st.none() | DAYS)
+    if since is not None and until is not None and since > until:
+        since, until = until, since
+    return Filters(
+        speaker=draw(st.none() | st.sampled_from(
+            ["CC", "the Commissioner", "Vice-Chairman", "DCC", "Chair", "Tim Smith", "T Smith", "Smith",
+             "John Smith", "Sandher", "Matthew Scott", "Mr", "Pughsley"])),
+        since=since,
+        until=until,
+        body=draw(st.none() | st.sampled_from(["panel", "board", "Performance and Delivery Board", "pan"])),
+        kind=draw(st.none() | st.sampled_from(list(DOCUMENT_KINDS))),
+    )
+
+
+ranges_by_doc = st.none() | st.dictionaries(
+    st.sampled_from(DOC_IDS), st.tuples(DAYS, DAYS).map(lambda r: (min(r), max(r))), max_size=4
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(random_passages, random_filters(), ranges_by_doc)
+def test_vectorised_mask_agrees_with_passage_matches(
+    passages: list[Passage], f: Filters, ranges: dict[str, tuple[date, date]] | None
+) -> None:
+    try:
+        mask = filter_mask(passages, f, date_ranges=ranges)
+    except QueryError as err:
+        if "could be" not in str(err):  # no name at all: the per-passage rule refuses too
+            with pytest.raises(QueryError, match="neither an office nor"):
+                passage_matches(passages[0] if passages else PASSAGES[0], f, ranges)
+            return
+        # Ambiguous: at least two people among the speakers fit the name typed.
+        wanted = name_tokens(f.speaker or "")
+        fitting = {name_tokens(s.name) for p in passages for s in p.speakers
+                   if s.name and names_compatible(wanted, name_tokens(s.name))}
+        assert any(not (names_compatible(a, b) and names_compatible(b, a)) for a in fitting for b in fitting)
+        return
+    assert mask.dtype == bool and mask.shape == (len(passages),)
+    assert mask.tolist() == [passage_matches(p, f, ranges) for p in passages]
+    # The cached table of a tuple gives the same answer as a table built afresh.
+    as_tuple = tuple(passages)
+    np.testing.assert_array_equal(filter_mask(as_tuple, f, date_ranges=ranges), mask)
+    np.testing.assert_array_equal(PassageTable(passages).mask(f, ranges), mask)
+
+
+def test_table_is_cached_per_tuple_only() -> None:
+    as_tuple = tuple(PASSAGES)
+    assert passage_table(as_tuple) is passage_table(as_tuple)
+    assert passage_table(tuple(PASSAGES)) is not passage_table(as_tuple)  # equal, not the same tuple
+    assert passage_table(PASSAGES) is not passage_table(PASSAGES)  # a list may change: never cached
+    assert len(passage_table(as_tuple)) == len(PASSAGES)
+
+
+def test_table_sees_a_changed_list() -> None:
+    passages = list(PASSAGES[:2])
+    assert filter_mask(passages, Filters(speaker="DCC")).tolist() == [False, False]
+    passages.append(PASSAGES[4])
+    assert filter_mask(passages, Filters(speaker="DCC")).tolist() == [False, False, True]

@@ -288,16 +288,24 @@ def search(query: str | None, index_dir: Path | None, k: int, speaker: str | Non
         for n, line in enumerate(batch, start=1):
             if not line.strip():
                 continue
+            item: Any = None
             try:
                 item = json.loads(line)
+                if not isinstance(item, dict):
+                    raise QueryError(f"line {n}: each question must be a JSON object")
+                if not isinstance(item.get("query"), str) or not item["query"].strip():
+                    raise QueryError(f'line {n} needs a non-empty "query" string')
                 filters = item.get("filters") or {}
+                if not isinstance(filters, dict):
+                    raise QueryError(f'line {n}: "filters" must be an object or null')
                 result = searcher.search(
                     item["query"], k=k, mode=mode, sort=sort,
                     speaker=filters.get("speaker_role") or speaker, since=filters.get("date_from") or since,
                     until=filters.get("date_to") or until, body=filters.get("body") or body, kind=filters.get("kind") or kind,
                 )
-            except (ValueError, KeyError, TypeError, QueryError) as exc:
-                click.echo(json.dumps({"id": None if "item" not in locals() else item.get("id"), "line": n, "error": str(exc)}), err=False)
+            except (ValueError, QueryError) as exc:
+                qid = item.get("id") if isinstance(item, dict) else None
+                click.echo(json.dumps({"id": qid, "line": n, "error": " ".join(str(exc).split())}))
                 continue
             click.echo(json.dumps({
                 "id": item.get("id"), "understood": understood_json(result.understood), "weak": result.weak,
