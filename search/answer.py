@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from indexer.records import Passage, Speaker
-from indexer.speakers import speaker_at
 from search.engine import Hit, Searcher, SearchResult
 from search.lexical import tokenize
+from search.sentences import said_by, sentence_speakers, sentences
 from search.understand import Understood
 
 NO_ANSWER = "No passage in the records answers this."
-SENTENCE_RE = re.compile(r"[^.!?\n]+(?:[.!?]+['’\")\]]*|$)")
 # How many passages the answer draws on, and how many sentences it quotes at most.
 PASSAGES = 8
 MAX_SENTENCES = 8
@@ -64,45 +63,6 @@ def _speaker_label(s: Speaker) -> str:
     return s.name or s.role or s.as_named
 
 
-def sentences(text: str) -> list[tuple[int, str]]:
-    """Sentences with their offsets in `text`; a sentence never spans a line break."""
-    out = []
-    for m in SENTENCE_RE.finditer(text):
-        sentence = m.group(0).strip()
-        if len(tokenize(sentence)) >= 3:
-            out.append((m.start() + m.group(0).index(sentence[0]), sentence))
-    return out
-
-
-def sentence_speakers(passage: Passage, offset: int) -> tuple[Speaker, ...]:
-    """Who says the sentence at `offset`: the last speaker named before it in the passage,
-    resolved to the passage's named speakers."""
-    from indexer.speakers import speaker_mentions
-
-    end = passage.text.find("\n", offset)
-    end = len(passage.text) if end < 0 else end
-    # The sentence's own subject ("…, the CC explained …") before anyone named earlier.
-    own = [s for pos, s in speaker_mentions(passage.text[:end], (), None) if pos >= offset and s.as_named.lower() not in ("he", "she")]
-    found = own[0] if own else speaker_at(passage.text, offset, (), None)
-    if found is None:
-        return passage.speakers[:1] if len(passage.speakers) == 1 else ()
-    for s in passage.speakers:
-        if found.role is not None and s.role == found.role:
-            return (s,)
-        if found.role is None and s.name and found.name and s.name.endswith(found.name.split()[-1]):
-            return (s,)
-    return (found,)
-
-
-def _said_by(speakers: tuple[Speaker, ...], wanted: str) -> bool:
-    from search.filters import name_tokens, names_compatible
-
-    return any(
-        s.role == wanted or (s.name is not None and names_compatible(name_tokens(wanted), name_tokens(s.name)))
-        for s in speakers
-    )
-
-
 def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
     result: SearchResult = searcher.search(question, k=PASSAGES, **filters)  # type: ignore[arg-type]
     if result.weak or not result.hits:
@@ -127,7 +87,7 @@ def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
     scored = []
     wanted = result.understood.speaker
     for (_, rank, offset, sentence, hit), cosine in zip(candidates, meaning):
-        if wanted and not _said_by(sentence_speakers(hit.passage, offset), wanted):
+        if wanted and not said_by(sentence_speakers(hit.passage, offset, len(sentence)), wanted):
             continue  # "what did the CC say": not the PCC's question in the same passage
         words = set(tokenize(sentence))
         overlap = len(query_terms & words) / len(query_terms) if query_terms else 0.0
@@ -155,7 +115,7 @@ def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
     if not chosen:
         return Answer(question, result.understood, False, NO_ANSWER, (), result.hits[:5])
     chosen.sort(key=lambda t: (t[4].passage.meeting_date or date.min, t[4].passage.source, t[4].passage.start, t[2]))
-    citations = tuple(Citation(sentence, hit.passage, sentence_speakers(hit.passage, offset)) for _, _, offset, sentence, hit in chosen)
+    citations = tuple(Citation(sentence, hit.passage, sentence_speakers(hit.passage, offset, len(sentence))) for _, _, offset, sentence, hit in chosen)
     text = "\n".join(f"{c.quote} [{c.label}]" for c in citations)
     return Answer(question, result.understood, True, text, citations, ())
 

@@ -10,7 +10,7 @@ from datetime import date
 
 from indexer.errors import QueryError
 from indexer.records import Document, Passage
-from search.answer import sentence_speakers, sentences
+from search.sentences import sentence_speakers, sentences
 from search.ledger import LedgerEntry
 
 QUESTION_RE = re.compile(r"\b(?:asked|sought|queried|questioned|requested|enquired)\b", re.I)
@@ -31,8 +31,8 @@ def _cite(p: Passage) -> str:
     return f"[{when}, {item}, {p.source}]"
 
 
-def _speaker(p: Passage, offset: int) -> str:
-    found = sentence_speakers(p, offset)
+def _speaker(p: Passage, offset: int, length: int) -> str:
+    found = sentence_speakers(p, offset, length)
     return "; ".join(f"{s.name} ({s.role})" if s.name and s.role else (s.role or s.name or s.as_named) for s in found) or "unattributed"
 
 
@@ -91,13 +91,15 @@ def meeting_brief(
         for p in (p for p in passages if p.document_id == doc.id):
             parts = sentences(p.text)
             for n, (offset, sentence) in enumerate(parts):
-                who = sentence_speakers(p, offset)
+                who = sentence_speakers(p, offset, len(sentence))
                 if not (QUESTION_RE.search(sentence) and any(s.role == "PCC" for s in who)):
                     continue
-                reply = next(((o, s) for o, s in parts[n + 1 :] if not any(x.role == "PCC" for x in sentence_speakers(p, o))), None)
-                lines.append(f"- **Asked** ({_speaker(p, offset)}): “{sentence}” {_cite(p)}")
+                reply = next(
+                    ((o, s) for o, s in parts[n + 1 :] if not any(x.role == "PCC" for x in sentence_speakers(p, o, len(s)))), None
+                )
+                lines.append(f"- **Asked** ({_speaker(p, offset, len(sentence))}): “{sentence}” {_cite(p)}")
                 if reply:
-                    lines.append(f"  - **Answer** ({_speaker(p, reply[0])}): “{reply[1]}” {_cite(p)}")
+                    lines.append(f"  - **Answer** ({_speaker(p, reply[0], len(reply[1]))}): “{reply[1]}” {_cite(p)}")
                 asked += 1
         if not asked:
             lines.append("_No questions from the commissioner recorded._")
@@ -109,7 +111,7 @@ def meeting_brief(
         for p in (p for p in passages if p.document_id == doc.id):
             for offset, sentence in sentences(p.text):
                 if PROMISE_RE.search(sentence):
-                    lines.append(f"- ({_speaker(p, offset)}): “{sentence}” {_cite(p)}")
+                    lines.append(f"- ({_speaker(p, offset, len(sentence))}): “{sentence}” {_cite(p)}")
                     promised += 1
     if not promised:
         lines.append("_None recorded._")

@@ -1,0 +1,50 @@
+"""Sentences of a passage and who says each: for answers, briefs and ranking by speaker."""
+
+from __future__ import annotations
+
+import re
+
+from indexer.records import Passage, Speaker
+from indexer.speakers import speaker_at, speaker_mentions
+from search.lexical import tokenize
+
+# A sentence ends at . ! or ? (not inside "i.e." or "e.g."), or at a line break.
+SENTENCE_RE = re.compile(r"(?:[^.!?\n]|\b(?:i\.e|e\.g|etc|No|no|approx)\.)+(?:[.!?]+['’\")\]]*|$)")
+
+
+def sentences(text: str) -> list[tuple[int, str]]:
+    """Sentences with their offsets in `text`; a sentence never spans a line break."""
+    out = []
+    for m in SENTENCE_RE.finditer(text):
+        sentence = m.group(0).strip()
+        if len(tokenize(sentence)) >= 3:
+            out.append((m.start() + m.group(0).index(sentence[0]), sentence))
+    return out
+
+
+def sentence_speakers(passage: Passage, offset: int, length: int | None = None) -> tuple[Speaker, ...]:
+    """Who says the sentence at `offset`: its own subject ("…, the CC explained …"), else
+    the last speaker named before it, resolved to the passage's named speakers."""
+    end = passage.text.find("\n", offset) if length is None else offset + length
+    end = len(passage.text) if end < 0 else end
+    own = [s for pos, s in speaker_mentions(passage.text[:end], (), None) if pos >= offset]
+    found = own[0] if own else speaker_at(passage.text, offset, (), None)
+    if found is None:
+        return passage.speakers[:1] if len(passage.speakers) == 1 else ()
+    for s in passage.speakers:
+        if found.role is not None and s.role == found.role:
+            return (s,)
+        if found.role is None and s.name and found.name and s.name.endswith(found.name.split()[-1]):
+            return (s,)
+    return (found,)
+
+
+def said_by(speakers: tuple[Speaker, ...], wanted: str) -> bool:
+    from search.filters import name_tokens, names_compatible
+
+    return any(
+        s.role == wanted or (s.name is not None and names_compatible(name_tokens(wanted), name_tokens(s.name)))
+        for s in speakers
+    )
+
+
