@@ -28,10 +28,13 @@ def _long_form(words: list[str], abbreviation: str) -> str | None:
     letters = _letters(abbreviation)
     for n in range(1, len(words) + 1):
         candidate = words[-n:]
-        initials = "".join(w[0] for w in candidate if w.lower() not in SMALL).lower()
-        if initials == letters and candidate[0].lower() not in SMALL:
+        content = [w for w in candidate if w.lower() not in SMALL]
+        whole = "".join(w[0] for w in content).lower()
+        # "Anti-social behaviour (ASB)": each part of a hyphenated word may give a letter.
+        parts = "".join(p[0] for w in content for p in w.split("-") if p).lower()
+        if letters in (whole, parts) and candidate[0].lower() not in SMALL:
             return " ".join(candidate)
-        if len(initials) > len(letters):
+        if len(whole) > len(letters):
             return None
     return None
 
