@@ -13,13 +13,14 @@ from datetime import date
 from indexer import actions as action_parser
 from indexer.chunk import chunk_paragraphs
 from indexer.documents import (
-    Segment, document_kind, document_title, find_segments, inferred_range, minutes_header,
+    OWN_WORDS_RE, Segment, document_kind, document_title, find_segments, inferred_range, minutes_header,
     month_range, next_meeting_body, normalise_body, pack_date, read_title_block, report_author_role,
     stated_date, MINUTES_BODY_RE,
 )
 from indexer.layout import Block, Line, build_blocks, capitalised_share, furniture_lines, split_lines
 from indexer.read import ExtractedText
 from indexer.records import AgendaItem, Attendee, Document, Paragraph, ParsedFile, Speaker
+from indexer.roles import canonical_role
 from indexer.roster import parse_roster
 from indexer.speakers import find_speakers
 
@@ -127,6 +128,27 @@ def _item_number_value(number: str) -> tuple[int, str]:
     return (int(m.group(1)), m.group(2)) if m else (0, number)
 
 
+QUESTION_BY_RE = re.compile(
+    r"^\(?(?P<name>(?:Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr)\.?\s+[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*){0,3})\s*,\s*[^()]{3,80}\)?$"
+)
+
+
+def _asker(name: str, roster: tuple[Attendee, ...]) -> Speaker:
+    """The member who put a written question: through the roster, else as named, a Member."""
+    from indexer.speakers import resolve_person
+
+    found = resolve_person(name, roster)
+    if found is not None and found.role is not None:
+        return found
+    return Speaker(role="Member", name=name, as_named=name)
+
+
+def _reads_as_words(text: str) -> bool:
+    """Prose rather than a row of figures ("78,828 2,094 2,289")."""
+    letters = sum(c.isalpha() for c in text)
+    return letters >= 0.5 * sum(not c.isspace() for c in text)
+
+
 def _table_header_end(blocks: list[Block], i: int) -> int | None:
     """The header row of an action table, on one line or one cell a line (Word export)."""
     for width in (1, 2, 3):
@@ -171,6 +193,9 @@ def _items_and_paragraphs(
     headings = _numbered_headings(blocks, meeting)
     numbered_items = bool(headings)
     author = Speaker(role=author_role, name=None, as_named="the author") if author_role else None
+    # A report's author speaks from the first paragraph in their own voice ("Welcome to my
+    # Annual Report"); a cover paper before it is the office's, in the third person.
+    author_from = next((n for n, b in enumerate(blocks) if OWN_WORDS_RE.search(b.text)), 0)
 
     items: list[AgendaItem] = []
     paragraphs: list[Paragraph] = []
@@ -181,14 +206,16 @@ def _items_and_paragraphs(
     ended = False
 
     def open_item(number: str | None, title: str, block: Block) -> None:
-        nonlocal item, section, previous, inherited
+        nonlocal item, section, previous, inherited, question_start
         if item is not None:
             items[-1] = replace(items[-1], end=block.start)
         item = AgendaItem(number, title, block.start, block.end)
         items.append(item)
         section, previous, inherited = None, None, ()
+        question_start = len(paragraphs)
 
     skip_until = -1
+    question_start = 0
     for i, block in enumerate(blocks):
         if ended:
             break
@@ -203,6 +230,8 @@ def _items_and_paragraphs(
             skip_until = header_end
             continue
         in_table = item is not None and item.title == ACTION_TABLE_TITLE
+        if block.kind == "heading" and block.number is None and QUESTION_BY_RE.match(block.text):
+            block = replace(block, kind="paragraph")  # who asked the question above, not a heading
         if block.kind == "heading" and not (in_table and block.number is None):
             # In reports a numbered line is a heading only if it reads like one ("1. Introduction",
             # "3. Complaints since July 2022"), not a list entry ("1. Sexual offences, incl. rape").
@@ -218,6 +247,7 @@ def _items_and_paragraphs(
                 else:
                     section = block.text
                     inherited = ()
+                question_start = len(paragraphs)
                 continue
         if item is None and meeting:
             continue  # the header before the first item: title, letterhead
@@ -226,8 +256,22 @@ def _items_and_paragraphs(
             speakers = [previous]  # the rest of a paragraph broken by a page header
         if not speakers and block.kind == "subbullet" and inherited:
             speakers = list(inherited)  # "the CC advised: o … o …" — the list is still his
-        if not speakers and author is not None:
+        if not speakers and author is not None and i >= author_from and _reads_as_words(block.text):
             speakers = [author]
+        if not speakers:
+            # On a form, comments sit under the office that wrote them ("Chief Executive:").
+            heading_role = canonical_role((section or (item.title if item else "") or "").rstrip(" :"))
+            if heading_role and not meeting:
+                speakers = [Speaker(role=heading_role, name=None, as_named=(section or item.title).rstrip(" :"))]  # type: ignore[union-attr]
+        attribution = QUESTION_BY_RE.match(block.text)
+        if attribution and not speakers:
+            # "(Cllr Shane Mochrie-Cox, Gravesham Borough Council)" names who asked the
+            # question above it.
+            asker = _asker(attribution.group("name"), roster)
+            paragraphs[question_start:] = [
+                replace(p, speakers=(asker,)) if not p.speakers else p for p in paragraphs[question_start:]
+            ]
+            speakers = [asker]
         if block.text.rstrip().endswith(":") and speakers:
             inherited = tuple(speakers[-1:])
         elif block.kind != "subbullet":
