@@ -17,14 +17,13 @@ from indexer.documents import (
     month_range, next_meeting_body, normalise_body, pack_date, read_title_block, report_author_role,
     stated_date, MINUTES_BODY_RE,
 )
-from indexer.layout import Block, Line, build_blocks, capitalised_share, furniture_lines, split_lines
+from indexer.layout import Block, build_blocks, capitalised_share, furniture_lines, split_lines
 from indexer.read import ExtractedText
 from indexer.records import AgendaItem, Attendee, Document, Paragraph, ParsedFile, Speaker
 from indexer.roles import canonical_role
 from indexer.roster import parse_roster
 from indexer.speakers import find_speakers
 
-PARSER_VERSION = "1"
 MEETING_KINDS = ("minutes", "meeting notes")
 ACTION_TABLE_HEADER_RE = re.compile(r"^\s*status\s+owner\s+due\s*date\s*$", re.I)
 NEXT_MEETING_LINE_RE = re.compile(r"^\s*date\s+of\s+(?:the\s+)?next\b", re.I)

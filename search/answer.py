@@ -9,7 +9,6 @@ paraphrase of something unrelated.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 

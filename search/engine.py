@@ -18,7 +18,7 @@ from indexer.errors import QueryError
 from indexer.records import Passage
 from indexer.store import LoadedIndex
 from search.dense import search_dense
-from search.filters import Filters, filter_mask
+from search.filters import filter_mask
 from search.fuse import rrf
 from search.glossary import expand, mine as mine_glossary
 from search.lexical import tokenize

@@ -4,7 +4,9 @@ end-to-end tests that judge answers."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,35 @@ def real_searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     embedder = PackagedMiniLM()
     index_dir = _build(base / "index", PROJECT_ROOT / "data" / "cache" / "embeddings.sqlite", embedder)
     yield open_searcher(index_dir, embedder)
+
+
+@dataclass(frozen=True)
+class Seed:
+    corpus: Path
+    index: Path
+    report: str  # what `scrutiny index` printed
+
+
+def fake_env(mp: pytest.MonkeyPatch, cache_dir: Path) -> None:
+    mp.setenv("SCRUTINY_EMBEDDER", "fake")
+    mp.setenv("SCRUTINY_CACHE", str(cache_dir / "embeddings.sqlite"))
+    mp.delenv("SCRUTINY_INDEX", raising=False)
+
+
+@pytest.fixture(scope="session")
+def cli_seed(tmp_path_factory: pytest.TempPathFactory) -> Seed:
+    """A copy of the seed corpus indexed once through `scrutiny index` with the fake
+    embedder; tests that change anything copy it first."""
+    from click.testing import CliRunner
+
+    from ui.cli import main
+
+    root = tmp_path_factory.mktemp("seed")
+    corpus = root / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    index = root / "index"
+    with pytest.MonkeyPatch.context() as mp:
+        fake_env(mp, root / "cache")
+        result = CliRunner().invoke(main, ["index", str(corpus), "--index", str(index), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return Seed(corpus, index, result.stdout)

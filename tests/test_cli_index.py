@@ -12,13 +12,13 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
+from tests.conftest import Seed, fake_env
 from ui.cli import main
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,31 +31,14 @@ REPORT_RE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Seed:
-    corpus: Path
-    index: Path
-    report: str
 
 
-def fake_env(mp: pytest.MonkeyPatch, cache_dir: Path) -> None:
-    mp.setenv("SCRUTINY_EMBEDDER", "fake")
-    mp.setenv("SCRUTINY_CACHE", str(cache_dir / "embeddings.sqlite"))
-    mp.delenv("SCRUTINY_INDEX", raising=False)
 
 
 @pytest.fixture(scope="module")
-def seed(tmp_path_factory: pytest.TempPathFactory) -> Seed:
-    """The seed corpus indexed once for the module; tests copy it before changing anything."""
-    root = tmp_path_factory.mktemp("seed")
-    corpus = root / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    index = root / "index"
-    with pytest.MonkeyPatch.context() as mp:
-        fake_env(mp, root / "cache")
-        result = CliRunner().invoke(main, ["index", str(corpus), "--index", str(index), "--quiet"])
-    assert result.exit_code == 0, result.output
-    return Seed(corpus, index, result.stdout)
+def seed(cli_seed: Seed) -> Seed:
+    """The seed corpus indexed once (tests copy it before changing anything)."""
+    return cli_seed
 
 
 @pytest.fixture(autouse=True)

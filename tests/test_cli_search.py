@@ -4,14 +4,13 @@ fake embedder: filters, the JSON fields, the batch interface, weak evidence, odd
 from __future__ import annotations
 
 import json
-import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
+from tests.conftest import Seed, fake_env
 from ui.cli import main
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -23,30 +22,14 @@ RESULT_FIELDS = {
 }
 
 
-@dataclass(frozen=True)
-class Seed:
-    corpus: Path
-    index: Path
 
 
-def fake_env(mp: pytest.MonkeyPatch, cache_dir: Path) -> None:
-    mp.setenv("SCRUTINY_EMBEDDER", "fake")
-    mp.setenv("SCRUTINY_CACHE", str(cache_dir / "embeddings.sqlite"))
-    mp.delenv("SCRUTINY_INDEX", raising=False)
 
 
 @pytest.fixture(scope="module")
-def seed(tmp_path_factory: pytest.TempPathFactory) -> Seed:
-    """The seed corpus indexed once for the module; tests only read it."""
-    root = tmp_path_factory.mktemp("seed")
-    corpus = root / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    index = root / "index"
-    with pytest.MonkeyPatch.context() as mp:
-        fake_env(mp, root / "cache")
-        result = CliRunner().invoke(main, ["index", str(corpus), "--index", str(index), "--quiet"])
-    assert result.exit_code == 0, result.output
-    return Seed(corpus, index)
+def seed(cli_seed: Seed) -> Seed:
+    """The seed corpus indexed once (tests only read it)."""
+    return cli_seed
 
 
 @pytest.fixture(autouse=True)
