@@ -17,12 +17,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/scrutiny documents
+	$(VENV)/bin/scrutiny index
+	$(VENV)/bin/scrutiny serve
 
 index: $(STAMP)
 	$(VENV)/bin/scrutiny index
 
 test: $(STAMP)
+	bash scripts/browser-deps.sh
 	$(PY) -m pytest -q
 
 clean:

@@ -81,3 +81,23 @@ def per_type(report: dict[str, Any]) -> str:
 def weakest(report: dict[str, Any], system: str = "hybrid", n: int = 8) -> Sequence[str]:
     scored = [(r[system]["ndcg"], r["id"]) for r in report["per_question"] if r[system]["ndcg"] is not None]
     return [f"{qid}: {value:.3f}" for value, qid in sorted(scored)[:n]]
+
+
+def answer_refusals(searcher: Searcher, questions_path: Path) -> dict[str, Any]:
+    """How `scrutiny ask` behaves: questions without an answer refused, answerable ones not."""
+    from search.answer import answer
+
+    questions = load_questions(questions_path)
+    refused_negative, refused_answerable = [], []
+    for q in questions:
+        filters = q.get("filters") or {}
+        result = answer(searcher, q["query"], speaker=filters.get("speaker_role"),
+                        since=filters.get("date_from"), until=filters.get("date_to"))
+        (refused_answerable if q["relevant"] else refused_negative).append(not result.answered)
+    return {
+        "questions": str(questions_path),
+        "negative": len(refused_negative),
+        "answerable": len(refused_answerable),
+        "correct_refusals": sum(refused_negative) / len(refused_negative) if refused_negative else None,
+        "false_refusals": sum(refused_answerable) / len(refused_answerable) if refused_answerable else None,
+    }

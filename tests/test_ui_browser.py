@@ -10,6 +10,7 @@ and `make test` runs that first); skipped, with the reason, where there is none.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import os
 import re
@@ -41,9 +42,7 @@ def require_browser() -> None:
     """Skip (with the reason) where no browser can drive the page."""
     if not CHROMIUM.exists():
         pytest.skip(f"no browser: {CHROMIUM} is missing (bash scripts/browser-deps.sh installs it where apt is usable)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("playwright") is None:
         pytest.skip("no browser driver: the playwright package is not installed (pip install -e '.[test]')")
 
 
@@ -93,11 +92,21 @@ def pick(page: Any, dropdown: str, option: str) -> None:
 
 
 def open_tab(page: Any, name: str) -> None:
-    page.get_by_role("tab", name=name, exact=True).click()
+    """Open a tab, through Gradio's "More tabs" menu where a narrow screen has put it."""
+    tab = page.get_by_role("tab", name=name, exact=True)
+    if tab.count() and tab.first.is_visible():
+        tab.first.click()
+        return
+    page.get_by_role("button", name="More tabs").click()
+    page.locator(".overflow-dropdown button", has_text=name).first.click()
 
 
-def shot(page: Any, name: str) -> None:
+def shot(page: Any, name: str, at: str | None = None) -> None:
+    """A screenshot of the viewport, scrolled so that `at` is at the top."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if at:
+        page.locator(at).first.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)
     page.screenshot(path=str(SCREENSHOTS / name), full_page=False)
 
 
@@ -152,10 +161,11 @@ def test_a_research_session_in_the_browser(served: str) -> None:
         assert cards.count() == 20
         dates = page.locator("#results article.card .date").all_inner_texts()
         assert all(re.match(r"\d{4}-\d{2}-\d{2}", d) for d in dates), dates
-        speakers = " ".join(page.locator("#results article.card .speaker").all_inner_texts())
-        assert "Alan Pughsley (CC, Chief Constable)" in speakers and "Tim Smith (CC, Chief Constable)" in speakers
+        speakers = page.locator("#results article.card .speaker").all_inner_texts()
+        assert len(speakers) == 20 and all(s.startswith("Speaker:") for s in speakers)
+        assert any(re.search(r"(Alan Pughsley|Tim Smith) \(CC, Chief Constable\)", s) for s in speakers), speakers
         assert page.locator("#results article.card mark").count() > 0
-        assert "reported speech" in cards.first.locator(".kind").inner_text()
+        assert any("reported speech" in k for k in page.locator("#results article.card .kind").all_inner_texts())
         shot(page, "search.png")
 
         # The whole agenda item opens in context, fetched from the index.
@@ -180,13 +190,16 @@ def test_a_research_session_in_the_browser(served: str) -> None:
         page.wait_for_selector("#results article.card", timeout=WAIT_MS)
         speaker_lines = page.locator("#results article.card .speaker").all_inner_texts()
         assert speaker_lines and all("(CC, Chief Constable)" in s for s in speaker_lines)
+        # The office, whoever held it: the CC in 2019 and the CC from 2023.
+        joined = " ".join(speaker_lines)
+        assert "Alan Pughsley (CC, Chief Constable)" in joined and "Tim Smith (CC, Chief Constable)" in joined
 
         # Answer: quoted, cited, above the passages it quotes.
         open_tab(page, "Answer")
         page.wait_for_selector("#answer ol.citations li", timeout=WAIT_MS)
         assert page.locator("#answer .cite").count() >= 1
         assert re.search(r"\d{1,2} \w+ \d{4}, ", page.locator("#answer .cite").first.inner_text())
-        shot(page, "answer.png")
+        shot(page, "answer.png", at="#tabs")
 
         # Timeline: a chart, a table of meetings, and one meeting's passages on request.
         open_tab(page, "Timeline")
@@ -198,7 +211,7 @@ def test_a_research_session_in_the_browser(served: str) -> None:
         page.get_by_role("option").first.click()
         page.wait_for_selector("#meeting-passages article.card", timeout=WAIT_MS)
         assert page.locator("#meeting-passages article.card .date").first.inner_text().startswith(meetings[0][:10])
-        shot(page, "timeline.png")
+        shot(page, "timeline.png", at="#tabs")
 
         # Commitments: statuses in words, filterable.
         open_tab(page, "Commitments")
@@ -210,7 +223,7 @@ def test_a_research_session_in_the_browser(served: str) -> None:
         assert statuses and {s.strip().lower() for s in statuses} == {"overdue"} and len(statuses) < all_rows
         pick(page, "#status", "Any status")
         wait_for_text(page, "#commitments-summary", rf"^{all_rows} of {all_rows} ")
-        shot(page, "commitments.png")
+        shot(page, "commitments.png", at="#tabs")
 
         # Documents: every document with dates, attendees and items.
         open_tab(page, "Documents")
@@ -218,7 +231,7 @@ def test_a_research_session_in_the_browser(served: str) -> None:
         assert page.locator("#documents article.doc").count() == 13
         documents = page.locator("#documents").inner_text()
         assert "Alan Pughsley (CC)" in documents and "date inferred" in documents
-        shot(page, "documents.png")
+        shot(page, "documents.png", at="#tabs")
 
         # A query of symbols: one line, no traceback; an empty one: the help text.
         open_tab(page, "Search")
@@ -226,7 +239,9 @@ def test_a_research_session_in_the_browser(served: str) -> None:
         wait_for_text(page, "#understood", r"no filters")
         search(page, "%%% !!! ***")
         toast = wait_for_text(page, ".toast-body", r"no words to search for")
-        assert "Traceback" not in toast and "\n" not in toast.strip().split("Error", 1)[-1].strip()
+        message = [line for line in toast.splitlines() if "no words to search for" in line]
+        assert message == ["The query has no words to search for: give keywords or a question"]
+        assert "Traceback" not in toast and 'File "' not in toast
         search(page, "")
         wait_for_text(page, "#results", r"Type keywords")
 
@@ -248,4 +263,4 @@ def test_narrow_screen_has_no_sideways_scrolling(served: str) -> None:
         assert page.locator("#commitments thead").evaluate("e => getComputedStyle(e).display") == "none"
         widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         assert widths[0] <= widths[1] + 1, widths
-        shot(page, "commitments-narrow.png")
+        shot(page, "commitments-narrow.png", at="#tabs")

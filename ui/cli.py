@@ -431,12 +431,14 @@ DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
 @index_option
 @click.option("--baseline/--no-baseline", default=True, show_default=True, help="Also score the naive fixed-chunk pipeline.")
 @click.option("--details", is_flag=True, help="Per question type, and the weakest questions.")
+@click.option("--answers", is_flag=True, help="Also run `ask` on every question and report its refusal rates (slower).")
 @click.option("--json", "as_json", is_flag=True)
 @one_line_errors
-def evaluate_command(question_files: tuple[Path, ...], index_dir: Path | None, baseline: bool, details: bool, as_json: bool) -> None:
+def evaluate_command(question_files: tuple[Path, ...], index_dir: Path | None, baseline: bool, details: bool,
+                     answers: bool, as_json: bool) -> None:
     """nDCG@10, Recall@10, MRR@10 and attribution for BM25, dense and hybrid retrieval."""
     from eval.naive import run_naive
-    from eval.run import evaluate, format_report, per_type, weakest
+    from eval.run import answer_refusals, evaluate, format_report, per_type, weakest
     from search.engine import open_searcher
 
     files = list(question_files) or [p for p in (PROJECT_ROOT / "eval" / "questions.jsonl", DEV_QUESTIONS) if p.exists()]
@@ -445,15 +447,51 @@ def evaluate_command(question_files: tuple[Path, ...], index_dir: Path | None, b
     for path in files:
         report = evaluate(searcher, path, DEFAULT_CORPUS / "manifest.csv")
         naive = run_naive(path) if baseline else None
-        reports.append({"ours": report, "naive": naive})
+        refusals = answer_refusals(searcher, path) if answers else None
+        reports.append({"ours": report, "naive": naive, "answers": refusals})
         if not as_json:
             click.echo(format_report(report, naive))
+            if refusals:
+                click.echo(
+                    f"scrutiny ask: refused {refusals['correct_refusals']:.0%} of the {refusals['negative']} questions "
+                    f"without an answer; wrongly refused {refusals['false_refusals']:.0%} of the {refusals['answerable']} answerable"
+                )
             if details:
                 click.echo(per_type(report))
                 click.echo("weakest (hybrid nDCG@10): " + ", ".join(weakest(report)))
             click.echo()
     if as_json:
         print_json(reports)
+
+
+# -- serve -----------------------------------------------------------------------
+
+@main.command()
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but localhost needs --auth.")
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--auth", envvar="SCRUTINY_AUTH", metavar="USER:PASSWORD",
+              help="Require this sign-in (or $SCRUTINY_AUTH); required when not on localhost.")
+@click.pass_context
+@one_line_errors
+def serve(ctx: click.Context, index_dir: Path | None, host: str, port: int, auth: str | None) -> None:
+    """The web app: search, cited answers, timelines, commitments and documents."""
+    from indexer.config import default_index_dir
+    from indexer.errors import IndexMismatchError, IndexMissingError
+    from search.engine import open_searcher
+    from ui.app import check_access, run
+
+    credentials = check_access(host, auth)  # before anything slow: a refusal is immediate
+    try:
+        searcher = open_searcher(index_dir)
+    except (IndexMissingError, IndexMismatchError) as exc:
+        # Serving means showing the records: build (or bring up to date) the index first.
+        click.echo(f"{' '.join(str(exc).split())} — building it from {DEFAULT_CORPUS} now.", err=True)
+        ctx.invoke(index, paths=(), index_dir=index_dir, rebuild=False, quiet=True)
+        searcher = open_searcher(index_dir)
+    run(searcher, host=host, port=port, credentials=credentials,
+        protect=[index_dir or default_index_dir(), DEFAULT_CORPUS], echo=click.echo)
 
 
 if __name__ == "__main__":  # pragma: no cover
