@@ -159,6 +159,7 @@ def build_blocks(lines: list[Line], skip: set[int] | None = None, repeated: set[
     """Group lines into blocks. `skip` holds indexes of lines already consumed (title blocks)."""
     skip = skip or set()
     wrapped = is_wrapped(lines)
+    width = line_width(lines)
     repeated = repeated or set()
     blocks: list[Block] = []
     current: list[Line] = []
@@ -205,6 +206,10 @@ def build_blocks(lines: list[Line], skip: set[int] | None = None, repeated: set[
             flush()
             current = [line]
             current_kind = "subbullet" if SUB_BULLET_RE.match(line.text) else "bullet"
+        elif numbered and current and not blank_before and (
+            DANGLING_RE.search(current[-1].stripped) or (wrapped and not _ends_sentence(current[-1].stripped))
+        ):
+            current.append(line)  # "… he said there were" / "99.1 PCSOs so …": a wrapped figure
         elif numbered:
             flush()
             current = [line]
@@ -216,7 +221,7 @@ def build_blocks(lines: list[Line], skip: set[int] | None = None, repeated: set[
             current_kind = "row"
             flush()
         elif current and (
-            _continues(current, line, blank_before, wrapped, current_kind)
+            _continues(current, line, blank_before, wrapped, current_kind, width)
             or _bullet_goes_on(current, current_kind, line, wrapped)
         ):
             current.append(line)
@@ -234,7 +239,15 @@ def _is_table_row(stripped: str) -> bool:
     return len(cells) >= 3
 
 
-def _continues(current: list[Line], line: Line, blank_before: bool, wrapped: bool, kind: str) -> bool:
+def line_width(lines: list[Line]) -> int:
+    """The page width in characters: nearly every wrapped line fills it."""
+    lengths = sorted(len(ln.text.rstrip()) for ln in lines if ln.stripped)
+    return lengths[int(len(lengths) * 0.9)] if lengths else 0
+
+
+def _continues(
+    current: list[Line], line: Line, blank_before: bool, wrapped: bool, kind: str, width: int = 0
+) -> bool:
     last = current[-1].stripped
     if DANGLING_RE.search(last):
         return True  # "… Police Reform and Social Responsibility Act 2011, the" goes on
@@ -246,9 +259,11 @@ def _continues(current: list[Line], line: Line, blank_before: bool, wrapped: boo
     if len(current) == 1 and _heading_line(_block_text(kind, current[0])):
         return False  # "4. Making Kent Safer Plan: Delivery & Performance" stands alone
     if _ends_sentence(last):
-        # Wrapped text puts a new paragraph after a blank line or on an indented line
-        # (a bullet whose glyph was lost); at column 0 the paragraph goes on, unless the
-        # line is a heading ("Tackle violence against women and girls").
+        # Wrapped text puts a new paragraph after a blank line, on an indented line (a
+        # bullet whose glyph was lost), or after a line that stops well short of the page
+        # width; otherwise a capital at column 0 goes on, unless the line is a heading.
+        if width and len(current[-1].text.rstrip()) < 0.7 * width:
+            return False
         return line.indent == 0 and not title_like(line.stripped)
     # An upper-case word mid-sentence ("… the \nChief Constable") continues.
     return True
