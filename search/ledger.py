@@ -68,6 +68,13 @@ def _content_words(text: str) -> set[str]:
     return {w[:-1] if w.endswith("s") and len(w) > 4 else w for w in words}
 
 
+def _matching_text(a: Action) -> str:
+    """An offer is matched by its whole paragraph: "With regards to the Shopkind week of
+    action, the PCC requested an update … the CC agreed to provide an update outside the
+    meeting" names its subject only before the offer itself."""
+    return a.quote if a.kind == "offer" else a.text
+
+
 def _updated_meeting(update: Action) -> date | None:
     """The meeting an update reports on, as its notes state it."""
     return update.refers_to
@@ -88,7 +95,7 @@ def build_ledger(actions: Sequence[Action], documents: Sequence[Document], embed
             meetings_by_body.setdefault(d.body, []).append(d.meeting_date)
     newest = max((d for dates in meetings_by_body.values() for d in dates), default=None)
 
-    texts = [a.text for a in commitments] + [u.text for u in updates]
+    texts = [_matching_text(a) for a in commitments] + [u.text for u in updates]
     vectors = embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
     c_vec, u_vec = vectors[: len(commitments)], vectors[len(commitments) :]
     similarity = c_vec @ u_vec.T if len(commitments) and len(updates) else np.zeros((len(commitments), len(updates)))
@@ -110,7 +117,7 @@ def build_ledger(actions: Sequence[Action], documents: Sequence[Document], embed
         for j, u in enumerate(updates):
             if not _later_same_body(c, u, meetings_by_body):
                 continue
-            shared = len(_content_words(c.text) & _content_words(u.text))
+            shared = len(_content_words(_matching_text(c)) & _content_words(u.text))
             score = float(similarity[i, j])
             if score >= MIN_SIMILARITY and shared >= MIN_SHARED_WORDS:
                 pairs.append((score + 0.02 * shared, i, j))
@@ -152,11 +159,14 @@ def _best_same_meeting_action(i: int, commitments: Sequence[Action], vectors: np
     for n, a in enumerate(commitments):
         if a.kind != "action" or a.document_id != offer.document_id:
             continue
-        shared = len(_content_words(a.text) & _content_words(offer.text))
-        # Shared words count as well as meaning: an offer is minuted in other words.
+        action_words = _content_words(a.text)
+        shared = len(action_words & _content_words(_matching_text(offer)))
+        # Shared words count as well as meaning: an offer is minuted in other words, and a
+        # long discussion can carry most of a short action's words ("Community Resolutions").
         score = float(vectors[i] @ vectors[n]) + 0.05 * shared
-        if score >= best_score and shared >= MIN_SHARED_WORDS:
-            best, best_score = n, score
+        covered = shared / max(1, len(action_words))
+        if shared >= MIN_SHARED_WORDS and (score >= best_score or covered >= 0.5 and score > best_score - 0.15):
+            best, best_score = n, max(score, best_score)
     return best
 
 

@@ -74,6 +74,10 @@ def test_ledger_shows_june_2023_actions_done_with_september_evidence(real_search
     assert evidence.meeting_date == date(2023, 9, 13) and "national campaign summary received" in evidence.quote
     data = entry_json(shopkind)
     assert data["status"] == "done" and data["evidence"][0]["meeting_date"] == "2023-09-13"
+    # An offer made in discussion shares the fate of the action the meeting minuted for it.
+    shopkind_offer = next(e for e in entries if e.action.kind == "offer" and "could not neglect" in e.action.text)
+    assert shopkind_offer.formal_action is not None and "Shopkind" in shopkind_offer.formal_action.text
+    assert shopkind_offer.status == "done"
     # June 2024's actions are known only from September 2024's notes: all discharged.
     june_2024 = [e for e in entries if e.set_at == date(2024, 6, 12)]
     assert len(june_2024) == 4 and all(e.status == "done" and not e.set_at_in_corpus for e in june_2024)
