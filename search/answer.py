@@ -25,6 +25,7 @@ MAX_SENTENCES = 8
 # A sentence is quoted when it is close in meaning to the question or shares most of its
 # words; calibrated on eval/questions.jsonl.
 MIN_SENTENCE_SCORE = 0.4
+EMBEDDED_SENTENCES = 24
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,10 @@ def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
             candidates.append((0.0, rank, offset, sentence, hit))
     if not candidates:
         return Answer(question, result.understood, False, NO_ANSWER, (), result.hits[:5])
+    # Embedding sentences is the slow part of an answer: only the likeliest are embedded,
+    # those sharing the question's words first, then by their passage's rank.
+    candidates.sort(key=lambda c: (-len(query_terms & set(tokenize(c[3]))), c[1], c[2]))
+    candidates = candidates[:EMBEDDED_SENTENCES]
     vectors = searcher.embed_texts([c[3] for c in candidates])
     query_vector = searcher.embed_query(result.understood.text)
     meaning = vectors @ query_vector
