@@ -65,6 +65,18 @@ index_option = click.option(
 )
 
 
+def filter_options(command: F) -> F:
+    """--speaker, --since, --until and --body, the same on every command that searches."""
+    for option in reversed((
+        click.option("--speaker", help="Role (CC, PCC, DCC…) or name (\"Tim Smith\")."),
+        click.option("--since", help="From this date (YYYY-MM-DD, YYYY-MM or YYYY)."),
+        click.option("--until", help="Up to this date (YYYY-MM-DD, YYYY-MM or YYYY)."),
+        click.option("--body", help="Body, e.g. \"Performance and Delivery Board\" or \"panel\"."),
+    )):
+        command = option(command)
+    return command
+
+
 @click.group()
 @click.version_option(package_name="scrutiny")
 def main() -> None:
@@ -265,10 +277,7 @@ def _hit_lines(n: int, hit: Any) -> list[str]:
 @click.argument("query", required=False)
 @index_option
 @click.option("--k", "k", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many results.")
-@click.option("--speaker", help="Role (CC, PCC, DCC…) or name (\"Tim Smith\").")
-@click.option("--since", help="From this date (YYYY-MM-DD, YYYY-MM or YYYY).")
-@click.option("--until", help="Up to this date (YYYY-MM-DD, YYYY-MM or YYYY).")
-@click.option("--body", help="Body, e.g. \"Performance and Delivery Board\" or \"panel\".")
+@filter_options
 @click.option("--kind", help="Document kind: minutes, meeting notes, report, annual report, decision…")
 @click.option("--mode", type=click.Choice(["hybrid", "lexical", "dense"]), default="hybrid", show_default=True)
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
@@ -331,10 +340,7 @@ def search(query: str | None, index_dir: Path | None, k: int, speaker: str | Non
 @main.command()
 @click.argument("question")
 @index_option
-@click.option("--speaker", help="Role (CC, PCC…) or name.")
-@click.option("--since", help="From this date (YYYY-MM-DD, YYYY-MM or YYYY).")
-@click.option("--until", help="Up to this date.")
-@click.option("--body", help="Body, e.g. \"panel\".")
+@filter_options
 @click.option("--json", "as_json", is_flag=True)
 @one_line_errors
 def ask(question: str, index_dir: Path | None, speaker: str | None, since: str | None, until: str | None,
@@ -365,10 +371,7 @@ def ask(question: str, index_dir: Path | None, speaker: str | None, since: str |
 @main.command()
 @click.argument("topic")
 @index_option
-@click.option("--speaker", help="Role (CC, PCC…) or name.")
-@click.option("--since", help="From this date (YYYY-MM-DD, YYYY-MM or YYYY).")
-@click.option("--until", help="Up to this date.")
-@click.option("--body", help="Body, e.g. \"panel\".")
+@filter_options
 @click.option("--json", "as_json", is_flag=True, help="A list of {meeting_date, body, count, speakers, top} in date order.")
 @one_line_errors
 def timeline(topic: str, index_dir: Path | None, speaker: str | None, since: str | None, until: str | None,
