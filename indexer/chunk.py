@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from indexer.layout import clean_inline
 from indexer.records import Document, Paragraph, Passage
@@ -79,15 +80,7 @@ def _split_long(paragraph: Paragraph, max_tokens: int) -> list[Paragraph]:
 
 def _piece(paragraph: Paragraph, text: str) -> Paragraph:
     # Offsets stay those of the whole paragraph: the piece is a verbatim part of it.
-    return Paragraph(
-        text=text,
-        start=paragraph.start,
-        end=paragraph.end,
-        item_number=paragraph.item_number,
-        item_title=paragraph.item_title,
-        section=paragraph.section,
-        speakers=paragraph.speakers,
-    )
+    return replace(paragraph, text=text)
 
 
 def _passage(document: Document, n: int, group: list[tuple[Paragraph, int]]) -> Passage:
