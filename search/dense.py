@@ -10,7 +10,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from search.lexical import check_mask, top_k
+from search.lexical import check_mask
 
 # Below this many vectors an exact scan is fast enough (50,000 x 384 floats is 77 MB,
 # scanned in a few milliseconds) and never misses; above it HNSW trades a little recall
@@ -62,13 +62,17 @@ def _valid(labels: np.ndarray, distances: np.ndarray) -> tuple[np.ndarray, np.nd
     return labels[0][keep].astype(np.int64), distances[0][keep].astype(np.float32)
 
 
-def _exact_subset(index: faiss.Index, query: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    vectors = index.reconstruct_batch(ids.astype(np.int64))
-    scores = np.zeros(index.ntotal, dtype=np.float32)
-    scores[ids] = vectors @ query[0]
-    allowed = np.zeros(index.ntotal, dtype=bool)
-    allowed[ids] = True
-    return top_k(scores, k, allowed)
+def _exact_subset(index: faiss.Index, query: np.ndarray, allowed: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The exact k nearest allowed rows: a flat scan that skips rows outside the bitmap.
+
+    HNSW keeps its vectors in a flat index (`storage`), so this reads them in place; copying
+    the allowed rows out first (reconstruct_batch) took three times as long at 10,000 rows.
+    """
+    flat = faiss.downcast_index(index.storage) if is_hnsw(index) else index
+    bits = np.packbits(allowed, bitorder="little")  # must outlive the search: FAISS keeps a pointer
+    selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
+    distances, labels = flat.search(query, k, params=faiss.SearchParameters(sel=selector))
+    return _valid(labels, distances)
 
 
 def search_dense(
@@ -101,19 +105,16 @@ def search_dense(
     if allowed_ids.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     k_eff = min(k, int(allowed_ids.size))
-    if is_hnsw(index) and allowed_ids.size <= EXACT_SUBSET_MAX:
-        return _exact_subset(index, query, allowed_ids, k_eff)
+    if not is_hnsw(index) or allowed_ids.size <= EXACT_SUBSET_MAX:
+        return _exact_subset(index, query, checked, k_eff)
 
     bits = np.packbits(checked, bitorder="little")  # must outlive the search: FAISS keeps a pointer
     selector = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bits))
-    if is_hnsw(index):
-        params: faiss.SearchParameters = faiss.SearchParametersHNSW(sel=selector, efSearch=ef)
-    else:
-        params = faiss.SearchParameters(sel=selector)
+    params = faiss.SearchParametersHNSW(sel=selector, efSearch=ef)
     distances, labels = index.search(query, k_eff, params=params)
     ids, scores = _valid(labels, distances)
     if ids.size < k_eff:
-        return _exact_subset(index, query, allowed_ids, k_eff)
+        return _exact_subset(index, query, checked, k_eff)
     return ids, scores
 
 
