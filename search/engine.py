@@ -242,6 +242,7 @@ class Searcher:
         """For "what did the PCC ask about domestic abuse", a passage where the PCC's own
         sentences carry the topic (and ask, when the question is about asking) ranks above
         one where he is present but the topic is someone else's."""
+        from indexer.speakers import speaker_mentions
         from search.sentences import said_by, sentence_speakers, sentences
 
         weights = {t: self.index.lexical.idf(t) for t in topic_terms(expand(text, self.glossary))}
@@ -250,9 +251,10 @@ class Searcher:
         for n, hit in enumerate(hits):
             focus = 0.0
             if n < FOCUS_DEPTH and total > 0:
+                mentions = speaker_mentions(hit.passage.text, (), None)  # once per passage
                 own = [
                     sentence for offset, sentence in sentences(hit.passage.text)
-                    if said_by(sentence_speakers(hit.passage, offset, len(sentence)), speaker)
+                    if said_by(sentence_speakers(hit.passage, offset, len(sentence), mentions), speaker)
                     and (not asking or QUESTION_VERB_RE.search(sentence))
                 ]
                 words = set(tokenize(" ".join(own)))

@@ -22,13 +22,25 @@ def sentences(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def sentence_speakers(passage: Passage, offset: int, length: int | None = None) -> tuple[Speaker, ...]:
+def sentence_speakers(
+    passage: Passage, offset: int, length: int | None = None, mentions: list[tuple[int, Speaker]] | None = None
+) -> tuple[Speaker, ...]:
     """Who says the sentence at `offset`: its own subject ("…, the CC explained …"), else
-    the last speaker named before it, resolved to the passage's named speakers."""
+    the last speaker named before it, resolved to the passage's named speakers.
+
+    Asking about several sentences of one passage, pass `mentions`
+    (`speaker_mentions(passage.text, (), None)`): the text is then scanned once, not twice
+    per sentence.
+    """
     end = passage.text.find("\n", offset) if length is None else offset + length
     end = len(passage.text) if end < 0 else end
-    own = [s for pos, s in speaker_mentions(passage.text[:end], (), None) if pos >= offset]
-    found = own[0] if own else speaker_at(passage.text, offset, (), None)
+    if mentions is None:
+        own = [s for pos, s in speaker_mentions(passage.text[:end], (), None) if pos >= offset]
+        found = own[0] if own else speaker_at(passage.text, offset, (), None)
+    else:
+        own = [s for pos, s in mentions if offset <= pos < end]
+        earlier = [s for pos, s in mentions if pos <= offset]
+        found = own[0] if own else (earlier[-1] if earlier else None)
     if found is None:
         return passage.speakers[:1] if len(passage.speakers) == 1 else ()
     for s in passage.speakers:
