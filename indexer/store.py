@@ -52,6 +52,7 @@ from indexer.records import (
     to_json,
 )
 from search.dense import HNSW_THRESHOLD, build_dense_index, load_dense, save_dense
+from search.glossary import mine as mine_glossary
 from search.lexical import LexicalIndex
 
 MANIFEST = "manifest.json"
@@ -59,6 +60,7 @@ PASSAGES = "passages.jsonl"
 DOCUMENTS = "documents.jsonl"
 ACTIONS = "actions.jsonl"
 TEXTS = "texts.jsonl"
+GLOSSARY = "glossary.json"
 EMBEDDINGS = "embeddings.npy"
 DENSE = "dense.faiss"
 LEXICAL = "lexical"
@@ -101,6 +103,7 @@ class LoadedIndex:
     embeddings: np.ndarray
     dense: faiss.Index
     lexical: LexicalIndex
+    glossary: dict[str, str] | None = None  # abbreviation → long form, mined from the texts
     _by_source: dict[str, IndexedFile] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -202,6 +205,9 @@ def _write_contents(
         [p.index_text for p in passages], k1=config.bm25_k1, b=config.bm25_b, method=config.bm25_method
     )
     lexical.save(folder / LEXICAL)
+    # Abbreviations the records define, mined once here rather than at every start-up.
+    glossary = mine_glossary(pf.text for pf in parsed_files)
+    (folder / GLOSSARY).write_text(json.dumps(glossary, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     return type(dense).__name__
 
 
@@ -543,6 +549,13 @@ def load_index(
     if lexical.n_docs != len(passages):
         raise _damaged(folder, LEXICAL, f"holds {lexical.n_docs} passages, expected {len(passages)}")
 
+    glossary: dict[str, str] | None = None
+    if (folder / GLOSSARY).exists():  # absent from indexes written before it was stored
+        try:
+            glossary = json.loads((folder / GLOSSARY).read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise _damaged(folder, GLOSSARY, f"is unreadable ({_one_line(exc)})") from exc
+
     return LoadedIndex(
         path=folder,
         config=_config_from_manifest(manifest.get("config") or {}),
@@ -555,4 +568,5 @@ def load_index(
         embeddings=embeddings,
         dense=dense,
         lexical=lexical,
+        glossary=glossary,
     )

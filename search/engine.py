@@ -106,7 +106,7 @@ class Searcher:
         self.known_bodies = sorted({p.body for p in self.passages if p.body})
         self._embed = lru_cache(maxsize=256)(self._embed_uncached)
         self._text_vectors: dict[str, np.ndarray] = {}
-        self.glossary = mine_glossary(index.texts.values())
+        self.glossary = index.glossary if index.glossary is not None else mine_glossary(index.texts.values())
 
     def _embed_uncached(self, text: str) -> np.ndarray:
         return self.embedder.embed([text])[0]
