@@ -1,6 +1,6 @@
 """The baseline a user would build in an afternoon, scored on a question set.
 
-``python -m eval.naive /work/shared/eval/dev.jsonl`` prints nDCG@10, Recall@10 and MRR@10
+``python -m eval.naive ../shared/eval/dev.jsonl`` prints nDCG@10, Recall@10 and MRR@10
 for BM25 alone, dense retrieval alone, and their hybrid.
 
 What it does, deliberately plainly:
