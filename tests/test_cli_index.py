@@ -31,10 +31,6 @@ REPORT_RE = re.compile(
 )
 
 
-
-
-
-
 @pytest.fixture(scope="module")
 def seed(cli_seed: Seed) -> Seed:
     """The seed corpus indexed once (tests copy it before changing anything)."""

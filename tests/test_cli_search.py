@@ -22,10 +22,6 @@ RESULT_FIELDS = {
 }
 
 
-
-
-
-
 @pytest.fixture(scope="module")
 def seed(cli_seed: Seed) -> Seed:
     """The seed corpus indexed once (tests only read it)."""

@@ -167,7 +167,6 @@ def test_role_pattern_matches_map_back() -> None:
     assert found == ["PCC", "CC", "DCC", "DCO", "PCC", "Chair", "Vice Chair", "Member", "CFO"]
 
 
-@pytest.mark.skipif(not CORPUS.exists(), reason="seed corpus not present")
 def test_role_pattern_on_seed_corpus() -> None:
     # Every office written in the seed records' speaker positions is in the table.
     counts: dict[str, int] = {}
