@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from indexer.dates import find_dates, first_date, month_range
+from indexer.dates import first_date
 from indexer.layout import NUMBER_RE, URL_LINE_RE, Line, clean_inline, title_like
 
 KINDS = ("minutes", "meeting notes", "report", "annual report", "decision", "questions", "work programme", "agenda")
@@ -318,9 +318,3 @@ def pack_date(texts_and_fields: list[dict[str, str]]) -> date | None:
                 counts[d] = counts.get(d, 0) + 1
     return max(counts, key=lambda d: (counts[d], d)) if counts else None
 
-
-__all__ = [
-    "Segment", "TitleBlock", "find_segments", "read_title_block", "stated_date", "inferred_range",
-    "normalise_body", "document_title", "document_kind", "report_author_role", "pack_date",
-    "minutes_header", "next_meeting_body", "month_range", "find_dates",
-]

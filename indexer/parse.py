@@ -12,9 +12,10 @@ from datetime import date
 
 from indexer import actions as action_parser
 from indexer.chunk import chunk_paragraphs
+from indexer.dates import month_range
 from indexer.documents import (
     OWN_WORDS_RE, Segment, document_kind, document_title, find_segments, inferred_range, minutes_header,
-    month_range, next_meeting_body, normalise_body, pack_date, read_title_block, report_author_role,
+    next_meeting_body, normalise_body, pack_date, read_title_block, report_author_role,
     stated_date, MINUTES_BODY_RE,
 )
 from indexer.layout import Block, build_blocks, capitalised_share, furniture_lines, split_lines

@@ -280,10 +280,11 @@ class Searcher:
         total = sum(weights.values())
         if total <= 0:
             return 0.0
-        return max(
-            (sum(w for t, w in weights.items() if t in set(tokenize(h.passage.index_text))) / total for h in hits),
-            default=0.0,
-        )
+        best = 0.0
+        for h in hits:
+            words = set(tokenize(h.passage.index_text))  # once per hit, not once per query word
+            best = max(best, sum(w for t, w in weights.items() if t in words) / total)
+        return best
 
 
 def understood_json(u: Understood) -> dict[str, object]:

@@ -75,11 +75,6 @@ def _matching_text(a: Action) -> str:
     return a.quote if a.kind == "offer" else a.text
 
 
-def _updated_meeting(update: Action) -> date | None:
-    """The meeting an update reports on, as its notes state it."""
-    return update.refers_to
-
-
 def _previous_meeting(meetings: Sequence[date], at: date | None) -> date | None:
     earlier = [d for d in meetings if at and d < at]
     return max(earlier) if earlier else None
@@ -143,7 +138,7 @@ def build_ledger(actions: Sequence[Action], documents: Sequence[Document], embed
     for j, u in enumerate(updates):
         if j in used:
             continue
-        set_at = _updated_meeting(u) or _previous_meeting(meetings_by_body.get(u.body, []), u.meeting_date)
+        set_at = u.refers_to or _previous_meeting(meetings_by_body.get(u.body, []), u.meeting_date)
         done = u.status in DONE_STATUSES
         evidence = (Evidence(u.meeting_date, u.quote, u.source, f"recorded as {u.status}"),)
         entries.append(
@@ -173,7 +168,7 @@ def _best_same_meeting_action(i: int, commitments: Sequence[Action], vectors: np
 def _later_same_body(c: Action, u: Action, meetings_by_body: dict[str | None, list[date]]) -> bool:
     if c.body != u.body or c.meeting_date is None or u.meeting_date is None or u.meeting_date <= c.meeting_date:
         return False
-    reported_on = _updated_meeting(u)
+    reported_on = u.refers_to
     if reported_on is not None:
         return reported_on == c.meeting_date
     # Without a stated date, an update speaks of the meeting just before its own.
