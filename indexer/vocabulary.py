@@ -1,0 +1,201 @@
+"""The words governance records are written in, kept as data in one place.
+
+The parser (dates, rosters, speakers, document kinds, areas) and the question reader
+share these tables, so "Prof Jones said" and a roster's "Prof A Jones" agree on what a
+title is. Each table is plain data; patterns built from them live beside them so every
+module matches the same words the same way. Offices (PCC, CC, …) are in `roles.py`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from enum import StrEnum
+
+# -- people ---------------------------------------------------------------------------
+
+# How a person is addressed. Not part of their name, and not an office: a councillor on a
+# panel is a Member.
+HONORIFICS: tuple[str, ...] = (
+    "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Professor", "Sir", "Dame", "Lord", "Lady",
+    "Baroness", "Baron", "Rev", "Revd", "Reverend", "Cllr", "Councillor", "County Councillor",
+    "Alderman", "Judge", "HHJ", "Hon", "Rt Hon",
+)
+# Letters after a name: honours, decorations and professional marks ("Mr P M Hill OBE").
+POST_NOMINALS: tuple[str, ...] = (
+    "OBE", "MBE", "CBE", "KBE", "DBE", "CB", "CMG", "CVO", "LVO", "MVO", "KCB", "QPM", "KPM",
+    "BEM", "DL", "JP", "MP", "MS", "MSP", "AM", "QC", "KC", "FRSA", "PhD", "CPFA", "FCA", "ACA",
+)
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    """Longest first, so "County Councillor" wins over "Councillor"."""
+    ordered = sorted(words, key=len, reverse=True)
+    return "(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered) + ")"
+
+
+# "Cllr", "Cllr.", "Councillor" — followed by white space where used before a name.
+HONORIFIC_PATTERN = _alternation(HONORIFICS) + r"\.?"
+# Post-nominals stand after the name as whole words; "MS" and "AM" only in capitals.
+POST_NOMINAL_RE = re.compile(r"(?:,?\s+\b" + _alternation(POST_NOMINALS) + r"\b\.?)+\s*$")
+HONORIFIC_PREFIX_RE = re.compile(r"^(?:" + HONORIFIC_PATTERN + r"\s+)+", re.I)
+
+
+def strip_titles(name: str) -> str:
+    """A person's name without titles before it or post-nominals after it."""
+    name = HONORIFIC_PREFIX_RE.sub("", " ".join(name.split()))
+    return POST_NOMINAL_RE.sub("", name).strip(" ,")
+
+
+# Verbs the minute-taker uses to report speech ("the CC advised", "KM asked").
+SPEECH_VERBS: tuple[str, ...] = (
+    "said", "stated", "reported", "advised", "asked", "added", "explained", "noted", "highlighted",
+    "confirmed", "commented", "requested", "sought", "queried", "questioned", "welcomed", "thanked",
+    "expressed", "acknowledged", "outlined", "agreed", "offered", "presented", "introduced",
+    "proposed", "seconded", "emphasised", "emphasized", "reiterated", "re-iterated", "congratulated",
+    "paid", "summarised", "summarized", "concluded", "urged", "cautioned", "clarified", "affirmed",
+    "reaffirmed", "assured", "promoted", "informed", "referenced", "referred", "described", "felt",
+    "believed", "recognised", "recognized", "mentioned", "spoke", "shared", "declared", "echoed",
+    "stressed", "applauded", "appreciated", "commended", "observed", "detailed", "raised",
+    "responded", "replied", "suggested", "indicated", "accepted", "updated", "warned", "conceded",
+    "reinforced", "impressed", "drew", "invited", "praised", "considered", "remarked", "answered",
+    "insisted", "argued", "announced", "undertook", "committed", "pointed", "put", "provided",
+    "gave", "set", "opened", "closed", "recommended", "reminded", "tabled", "moved", "wished",
+    "hoped", "continued", "went", "focused", "focussed", "expanded", "elaborated", "challenged",
+    "supported", "voiced", "sounded", "led", "took", "briefed", "enquired", "inquired", "recalled",
+    "explored", "probed", "pressed", "contended", "maintained", "admitted", "agreed", "queried",
+)
+# Verbs that make the named person the one spoken *to*: "what was the PCC told about …".
+ADDRESSEE_VERBS: tuple[str, ...] = (
+    "told", "informed", "advised", "briefed", "reported to", "answered", "assured", "updated",
+    "reminded", "shown", "given",
+)
+
+# -- dates ----------------------------------------------------------------------------
+
+MONTHS: dict[str, int] = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+MONTHS["sept"] = 9
+# A month name or its abbreviation, with an optional full stop ("Sept.").
+MONTH_PATTERN = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+WEEKDAYS: tuple[str, ...] = tuple(calendar.day_name)
+WEEKDAY_PATTERN = (
+    r"(?:" + "|".join(sorted((*WEEKDAYS, *calendar.day_abbr, "Tues", "Weds", "Thurs"), key=len, reverse=True)) + r")\.?"
+)
+
+# -- documents ------------------------------------------------------------------------
+
+
+class DocumentKind(StrEnum):
+    """What a document is. A StrEnum, so a kind compares equal to its plain name and writes
+    to JSON as one."""
+
+    MINUTES = "minutes"
+    MEETING_NOTES = "meeting notes"
+    AGENDA = "agenda"
+    REPORT = "report"
+    ANNUAL_REPORT = "annual report"
+    DECISION = "decision"
+    QUESTIONS = "questions"
+    WORK_PROGRAMME = "work programme"
+
+
+# Kinds that record a meeting: attendees and what was said.
+MEETING_KINDS: frozenset[str] = frozenset({DocumentKind.MINUTES, DocumentKind.MEETING_NOTES})
+
+# Other names users and publishers give to the kinds.
+KIND_ALIASES: dict[str, DocumentKind] = {
+    "minute": DocumentKind.MINUTES,
+    "notes": DocumentKind.MEETING_NOTES,
+    "note": DocumentKind.MEETING_NOTES,
+    "meeting note": DocumentKind.MEETING_NOTES,
+    "board notes": DocumentKind.MEETING_NOTES,
+    "agendas": DocumentKind.AGENDA,
+    "agenda pack": DocumentKind.AGENDA,
+    "reports": DocumentKind.REPORT,
+    "annual reports": DocumentKind.ANNUAL_REPORT,
+    "decisions": DocumentKind.DECISION,
+    "decision record": DocumentKind.DECISION,
+    "decision records": DocumentKind.DECISION,
+    "decision notice": DocumentKind.DECISION,
+    "decision notices": DocumentKind.DECISION,
+    "question": DocumentKind.QUESTIONS,
+    "work programmes": DocumentKind.WORK_PROGRAMME,
+}
+
+# -- places ---------------------------------------------------------------------------
+
+# The police areas of England and Wales (and the two other UK forces), by the name the
+# force and its commissioner use, with other ways records write them. An area is what
+# keeps Sussex's Chief Constable apart from Kent's.
+POLICE_AREAS: dict[str, tuple[str, ...]] = {
+    "Avon and Somerset": ("Avon & Somerset",),
+    "Bedfordshire": (),
+    "Cambridgeshire": ("Cambridgeshire and Peterborough",),
+    "Cheshire": (),
+    "City of London": (),
+    "Cleveland": (),
+    "Cumbria": (),
+    "Derbyshire": (),
+    "Devon and Cornwall": ("Devon & Cornwall", "Devon, Cornwall and the Isles of Scilly"),
+    "Dorset": (),
+    "Durham": ("County Durham", "Durham and Darlington"),
+    "Dyfed-Powys": ("Dyfed Powys",),
+    "Essex": (),
+    "Gloucestershire": (),
+    "Greater Manchester": (),
+    "Gwent": (),
+    "Hampshire": ("Hampshire and Isle of Wight", "Hampshire & Isle of Wight"),
+    "Hertfordshire": (),
+    "Humberside": (),
+    "Kent": ("Kent and Medway", "Kent & Medway"),
+    "Lancashire": (),
+    "Leicestershire": ("Leicester, Leicestershire and Rutland",),
+    "Lincolnshire": (),
+    "Merseyside": (),
+    "Metropolitan": ("London", "Metropolitan Police", "Met Police", "MOPAC"),
+    "Norfolk": (),
+    "North Wales": (),
+    "North Yorkshire": ("York and North Yorkshire",),
+    "Northamptonshire": (),
+    "Northumbria": (),
+    "Nottinghamshire": (),
+    "South Wales": (),
+    "South Yorkshire": (),
+    "Staffordshire": (),
+    "Suffolk": (),
+    "Surrey": (),
+    "Sussex": (),
+    "Thames Valley": (),
+    "Warwickshire": (),
+    "West Mercia": (),
+    "West Midlands": (),
+    "West Yorkshire": (),
+    "Wiltshire": ("Wiltshire and Swindon",),
+    "Scotland": ("Police Scotland",),
+    "Northern Ireland": ("PSNI",),
+}
+
+
+def _area_lookup() -> list[tuple[re.Pattern[str], str]]:
+    pairs = [(name, name) for name in POLICE_AREAS]
+    pairs += [(alias, name) for name, aliases in POLICE_AREAS.items() for alias in aliases]
+    # Longest first: "West Yorkshire" before "Yorkshire", "Kent and Medway" before "Kent".
+    pairs.sort(key=lambda p: len(p[0]), reverse=True)
+    return [
+        (re.compile(r"(?<![\w-])" + re.escape(alias).replace(r"\ ", r"[\s-]+") + r"(?![\w-])", re.I), name)
+        for alias, name in pairs
+    ]
+
+
+_AREAS = _area_lookup()
+
+
+def find_area(text: str) -> str | None:
+    """The police area named earliest in `text` ("Sussex Police and Crime Panel" → "Sussex")."""
+    best: tuple[int, str] | None = None
+    for pattern, name in _AREAS:
+        m = pattern.search(text)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), name)
+    return best[1] if best else None
