@@ -107,4 +107,5 @@ def _passage(document: Document, n: int, group: list[tuple[Paragraph, int]]) -> 
         start=min(p.start for p, _ in group),
         end=max(p.end for p, _ in group),
         tokens=sum(t for _, t in group),
+        area=document.area,
     )

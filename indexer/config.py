@@ -14,7 +14,7 @@ from pathlib import Path
 
 # The on-disk layout written by indexer.store. Bump it when the files in an index
 # folder change shape, so an old index is refused rather than misread.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,7 +23,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # (embeddings of unchanged passages still come from the cache).
 PARSER_MODULES = (
     "read.py", "layout.py", "dates.py", "documents.py", "roles.py", "roster.py", "speakers.py",
-    "actions.py", "chunk.py", "parse.py", "resolve.py", "manifest.py", "records.py",
+    "actions.py", "chunk.py", "parse.py", "resolve.py", "manifest.py", "records.py", "vocabulary.py",
 )
 
 

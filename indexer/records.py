@@ -95,6 +95,7 @@ class Document:
     end: int
     source_url: str | None = None
     author_role: str | None = None  # a report written in its author's own words
+    area: str | None = None  # police area ("Kent", "Sussex"): office holders are resolved per area
 
     @property
     def meeting_date(self) -> date | None:
@@ -124,6 +125,8 @@ class Passage:
     start: int
     end: int
     tokens: int = 0
+    area: str | None = None  # the document's police area
+    also_in: tuple[str, ...] = ()  # other sources holding the same text (a re-published copy)
 
     @property
     def index_text(self) -> str:
@@ -171,6 +174,7 @@ def passage_from_json(data: dict[str, Any]) -> Passage:
     values = dict(data)
     values["meeting_date"] = _date(values["meeting_date"])
     values["speakers"] = tuple(speaker_from_json(s) for s in values["speakers"])
+    values["also_in"] = tuple(values.get("also_in", ()))
     return Passage(**values)
 
 
