@@ -1,7 +1,7 @@
 """The corpus manifest: what only the publisher knows about each file.
 
 `corpus/manifest.csv` has one row per file: file, original_name, publisher, body,
-document_type, source_url, date. Dates come from the text; the manifest's date is used
+document_type, source_url, date, and optionally area (the police area, "Sussex"). Dates come from the text; the manifest's date is used
 only for a file whose text states none and gives nothing to infer one from.
 """
 
@@ -61,4 +61,5 @@ def manifest_row(row: dict[str, str] | None) -> ManifestRow:
         document_type=row.get("document_type") or None,
         source_url=row.get("source_url") or None,
         date=date.fromisoformat(row["date"]) if row.get("date") else None,
+        area=row.get("area") or None,
     )
