@@ -208,7 +208,7 @@ def _roster_label(label: str) -> str:
     """Labels that mean the same status, as the roster reader knows them."""
     if label.startswith("apologies"):
         return "apologies"
-    return "in attendance" if label.startswith("officers") else label
+    return "in attendance" if label.startswith(("officers", "also in")) else label
 
 
 def _roster_region(lines: list[Line], i: int, stop: int, value: str) -> tuple[list[Line], int]:

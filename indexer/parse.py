@@ -243,6 +243,9 @@ def _items_and_paragraphs(
         section, previous, inherited = None, None, ()
         question_start = item_start[0] = len(paragraphs)
 
+    # Headings stacked above the first paragraph are the title block, but for the last,
+    # which heads that paragraph.
+    title_end = next((n for n, b in enumerate(blocks) if b.kind != "heading"), len(blocks)) - 1
     skip_until = -1
     question_start = 0
     item_start = [0]  # where the open item's paragraphs begin
@@ -279,6 +282,8 @@ def _items_and_paragraphs(
             if block.number is None:
                 if ACTIONS_HEADING_RE.match(block.text) and item is not None and item.title == ACTION_TABLE_TITLE:
                     continue
+                if not numbered_items and not meeting and i < title_end:
+                    continue  # the document's own title lines ("DECISION NOTICE"), not items
                 if not numbered_items and (not meeting or _item_heading(block)):
                     open_item(None, block.text, block)
                 else:
