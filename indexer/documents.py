@@ -254,7 +254,7 @@ HEADING_MARKS_RE = re.compile(r"^[#*\s]+|[*\s]+$")
 OTHER_MEETING_RE = re.compile(r"\b(?:" + "|".join(OTHER_MEETING_WORDS) + r")\b", re.I)
 HELD_ON_RE = re.compile(r"\bheld\b.{0,200}?\bon\s+(?P<rest>.{0,60})", re.I | re.S)
 # "<body> - Tuesday, 15 September 2020 10.30 am": a meeting page's title line.
-TITLE_DASH_RE = re.compile(r"^(?P<body>\S.{2,120}?)\s+[-–—|,]\s+(?P<when>(?:" + WEEKDAY_PATTERN + r"|\d{1,2}(?:st|nd|rd|th)?\s).{0,80})$", re.I)
+TITLE_DASH_RE = re.compile(r"^(?P<body>\S.{2,120}?)(?:\s+[-–—|]|\s*,)\s+(?P<when>(?:" + WEEKDAY_PATTERN + r"|\d{1,2}(?:st|nd|rd|th)?\s).{0,80})$", re.I)
 # A line that is a date and perhaps a time and place: "Tuesday, 29 April 2025 at 2.00 pm - 4.30 pm".
 DATE_LINE_RE = re.compile(r"^(?:(?:date|when)\s*:?\s*)?(?:" + WEEKDAY_PATTERN + r",?\s+(?:the\s+)?)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + MONTH_PATTERN + r"\b", re.I)
 
@@ -433,7 +433,7 @@ def area_of(header: list[str] | tuple[str, ...], manifest_area: str | None, sour
     finders: tuple[Callable[[], str | None], ...] = (
         lambda: find_area(" ".join(header[:8])),
         lambda: find_area(manifest_area) if manifest_area else None,
-        lambda: find_area(re.sub(r"[_.]+", " ", source)),
+        lambda: find_area(re.sub(r"[_.-]+", " ", source)),
         lambda: _most_named_area(text),
     )
     return next((a for a in (f() for f in finders) if a), None)

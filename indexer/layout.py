@@ -106,10 +106,11 @@ def furniture_lines(lines: list[Line]) -> set[str]:
 
 
 def _structural(text: str) -> bool:
-    # Repeated on purpose: action headings, table headers and rows with dates, bullet labels.
+    # Repeated on purpose: action headings, table headers and rows with dates, bullet labels,
+    # a meeting page's "Minutes:" under each item.
     if re.search(r"\d{1,2}/\d{1,2}/\d{2,4}|\b(?:19|20)\d\d\b", text):
         return True
-    return bool(re.match(r"^(actions?|status|owner|due date|open|closed|force|opcc|resolved\b.*)$", text, re.I)) or (
+    return bool(re.match(r"^(actions?|status|owner|due date|open|closed|force|opcc|resolved\b.*|minutes:)$", text, re.I)) or (
         BULLET_RE.match(text) is not None and len(text) > 40
     )
 

@@ -1,0 +1,117 @@
+"""Bodies, areas, kinds and page furniture of records from any publisher, read from the
+text alone (no manifest row) unless a test says otherwise."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from indexer.manifest import manifest_row, read_manifest
+from indexer.parse import ManifestRow, parse_file, parse_text
+from indexer.read import read_file
+from indexer.vocabulary import DocumentKind
+
+GALLERY = Path(__file__).resolve().parent / "gallery"
+
+
+def _doc(text: str, source: str = "minutes.txt", manifest: ManifestRow = ManifestRow()):
+    (doc, *_) = parse_text(source, text, manifest).documents
+    return doc
+
+
+MEETING = "\n\nPresent: Cllr A Moss (Chair), Cllr B Lyle\n\n1. Budget\nThe Commissioner said the budget was balanced.\n"
+
+
+@pytest.mark.parametrize(
+    ("heading", "body", "area"),
+    [
+        ("Sussex Police and Crime Panel - Friday, 24 January 2025 10.30 am", "Sussex Police and Crime Panel", "Sussex"),
+        ("North Yorkshire Police, Fire and Crime Panel", "North Yorkshire Police, Fire and Crime Panel", "North Yorkshire"),
+        ("WEST MERCIA ACCOUNTABILITY BOARD", "West Mercia Accountability Board", "West Mercia"),
+        ("Cleveland Governance Board", "Cleveland Governance Board", "Cleveland"),
+        ("MEETING OF THE DURHAM POLICE AND CRIME PANEL", "Durham Police and Crime Panel", "Durham"),
+        ("# Joint Audit Committee\n\nAvon and Somerset", "Joint Audit Committee", "Avon and Somerset"),
+        ("Gwent Performance and Accountability Meeting", "Gwent Performance and Accountability Meeting", "Gwent"),
+        ("The Kent and Medway Police and Crime Panel", "Kent and Medway Police and Crime Panel", "Kent"),
+    ],
+)
+def test_body_and_area_from_the_heading(heading: str, body: str, area: str) -> None:
+    doc = _doc(heading + MEETING)
+    assert (doc.body, doc.area) == (body, area)
+
+
+def test_html_minutes_get_their_date_body_and_area(tmp_path: Path) -> None:
+    path = tmp_path / "panel.html"
+    path.write_text(
+        "<h1>Kent and Medway Police and Crime Panel</h1><p>MINUTES of a meeting held on Tuesday, 3 February 2026.</p>"
+        "<p>Present: Mr P Jury (Chair), Cllr D Marsh</p><h2>1. Fraud update</h2><p>The Commissioner said fraud had fallen.</p>",
+        encoding="utf-8",
+    )
+    (doc,) = parse_file(read_file(path)).documents
+    assert (doc.kind, doc.body, doc.area, doc.date) == (
+        DocumentKind.MINUTES, "Kent and Medway Police and Crime Panel", "Kent", date(2026, 2, 3)
+    )
+
+
+def test_panels_of_two_areas_stay_apart_even_when_the_title_names_no_place() -> None:
+    text = "MINUTES of a meeting of the Police and Crime Panel held on 3 March 2025" + MEETING
+    sussex = _doc(text, source="sussex-panel-2025-03-03.txt")
+    kent = _doc(text, source="kent-panel-2025-03-03.txt")
+    assert sussex.body == kent.body == "Police and Crime Panel"
+    assert (sussex.area, kent.area) == ("Sussex", "Kent")
+    assert (sussex.area, sussex.body) != (kent.area, kent.body)
+
+
+def test_the_manifest_area_column_names_the_area(tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("file,body,area\nminutes.txt,Police and Crime Panel,Lincolnshire\n", encoding="utf-8")
+    row = manifest_row(read_manifest(manifest)["minutes.txt"])
+    doc = _doc("MINUTES of a meeting of the Police and Crime Panel held on 3 March 2025" + MEETING, manifest=row)
+    assert (row.area, doc.area) == ("Lincolnshire", "Lincolnshire")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Essex Police and Crime Panel\n\nAGENDA\n\nItem 1 Apologies\nItem 2 Budget\n", DocumentKind.AGENDA),
+        ("DECISION NOTICE\n\nTitle: Fleet\n\nDecision\nI approve the purchase.\n\nDate: 1 May 2025\n", DocumentKind.DECISION),
+        ("Essex Police and Crime Panel\n\nMinutes\n" + MEETING, DocumentKind.MINUTES),
+        ("Essex Police and Crime Panel" + MEETING, DocumentKind.MINUTES),  # attendees and discussion
+        ("Essex Accountability Board\n\nNotes of the meeting\n" + MEETING, DocumentKind.MEETING_NOTES),
+    ],
+)
+def test_kinds_from_the_content(text: str, kind: DocumentKind) -> None:
+    assert _doc(text).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("line", "number"),
+    [("57/21 APOLOGIES FOR ABSENCE", "57/21"), ("(3) APOLOGIES FOR ABSENCE", "3"), ("Item 5 Apologies for absence", "5"),
+     ("Ref/04/14/03/2025 Apologies for absence", "Ref/04/14/03/2025"), ("4.1 Apologies for Absence", None)],
+)
+def test_agenda_item_numbers_in_the_forms_in_use(line: str, number: str | None) -> None:
+    text = f"Essex Police and Crime Panel - 3 March 2025{MEETING.replace('1. Budget', line)}"
+    doc = _doc(text)
+    assert [i.number for i in doc.items if i.number] == ([number] if number else [])
+
+
+FURNITURE = ("Share this item", "pdf icon", "Minutes:", "Skip to", "cookies", "Print this page", "Page 1 of 1",
+             "Page 3 of 12", "P:\\", "Additional documents", "No.\tItem", "Home >")
+
+
+@pytest.mark.parametrize(
+    "name", ["sussex-panel-moderngov.html", "thames-valley-panel-cmis.html", "cumbria-panel-minutes-2021.txt"]
+)
+def test_page_furniture_is_never_an_item_or_passage_text(name: str) -> None:
+    parsed = parse_file(read_file(GALLERY / name))
+    texts = [p.text for p in parsed.passages] + [i.title for d in parsed.documents for i in d.items]
+    assert texts and not [t for t in texts if any(f in t for f in FURNITURE)]
+
+
+def test_a_meeting_page_keeps_the_minutes_not_the_agenda_wording() -> None:
+    parsed = parse_file(read_file(GALLERY / "sussex-panel-moderngov.html"))
+    text = "\n".join(p.text for p in parsed.passages)
+    assert "declared a personal interest" in text and "forty posts would be kept" in text
+    assert "Members are asked to declare" not in text and "Report by the Commissioner setting out" not in text
