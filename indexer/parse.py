@@ -106,7 +106,7 @@ def parse_text(source: str, text: str, manifest: ManifestRow = ManifestRow()) ->
         )
         documents.append(document)
         paragraphs.extend(doc_paragraphs)
-        actions.extend(action_parser.date_actions(doc_actions, document))
+        actions.extend(replace(a, area=area) for a in action_parser.date_actions(doc_actions, document))
     passages = []
     for document in documents:
         doc_paragraphs = [p for p in paragraphs if document.start <= p.start < document.end or p.start == document.start]

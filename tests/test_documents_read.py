@@ -115,3 +115,48 @@ def test_a_meeting_page_keeps_the_minutes_not_the_agenda_wording() -> None:
     text = "\n".join(p.text for p in parsed.passages)
     assert "declared a personal interest" in text and "forty posts would be kept" in text
     assert "Members are asked to declare" not in text and "Report by the Commissioner setting out" not in text
+
+
+# -- bodies of two areas never merge downstream ------------------------------------------
+
+def _meeting(area: str, day: date, n: int):
+    from indexer.records import Document
+
+    return Document(
+        id=f"{area}-{n}#0", source=f"{area}-{n}.txt", kind=DocumentKind.MINUTES, title="Minutes",
+        body="Police and Crime Panel", date=day, date_range=None, date_inferred=False, attendees=(), items=(),
+        start=0, end=1, area=area,
+    )
+
+
+def _action(area: str, day: date):
+    from indexer.records import Action
+
+    return Action(
+        text="The Commissioner to report on rural crime patrols", owner="PCC", due=None, meeting_date=day,
+        date_inferred=False, source=f"{area}-1.txt", document_id=f"{area}-1#0", body="Police and Crime Panel",
+        item_number="3", item_title="Rural crime", kind="action", status="open",
+        quote="The Commissioner to report on rural crime patrols", start=0, end=1, area=area,
+    )
+
+
+def test_a_later_meeting_of_another_areas_panel_says_nothing_of_a_commitment() -> None:
+    from indexer.embed import FakeEmbedder
+    from search.ledger import build_ledger
+
+    documents = [_meeting("Sussex", date(2025, 1, 24), 1), _meeting("Kent", date(2025, 6, 3), 2)]
+    (entry,) = build_ledger([_action("Sussex", date(2025, 1, 24))], documents, FakeEmbedder().embed)
+    assert entry.status == "unknown"  # no later Sussex meeting; Kent's is not the same panel
+
+
+def test_a_brief_is_for_one_areas_panel() -> None:
+    from search.brief import body_labels, choose_body, meeting_brief
+
+    documents = [
+        _meeting("Sussex", date(2025, 1, 24), 1), _meeting("Kent", date(2025, 6, 3), 2),
+        _meeting("Kent", date(2025, 9, 9), 3),
+    ]
+    assert sorted(body_labels(documents).values()) == ["Police and Crime Panel (Kent)", "Police and Crime Panel (Sussex)"]
+    assert choose_body(documents, None) == "Police and Crime Panel (Kent)"
+    brief = meeting_brief([], documents, [], "police and crime panel (sussex)")
+    assert "2025-01-24" in brief and "2025-06-03" not in brief

@@ -343,7 +343,9 @@ def render_card(
         f'<p class="kind"><span class="k">Record:</span> {esc(record_type(p.document_kind))} — {esc(p.document_title)}</p>'
         f'<blockquote class="passage">{highlight(p.text, terms)}</blockquote>'
         f"{details}"
-        f'<p class="source">Source: {esc(p.source)} · characters {p.start:,}–{p.end:,}{esc(ranks)}</p>'
+        f'<p class="source">Source: {esc(p.source)} · characters {p.start:,}–{p.end:,}{esc(ranks)}'
+        + (f" · also published in {esc(', '.join(p.also_in))}" if p.also_in else "")
+        + "</p>"
         "</article>"
     )
 
