@@ -38,11 +38,12 @@ REPORT_START_RE = re.compile(
 )
 LABEL_RE = re.compile(
     r"^[ \t#*]*(?P<label>title|date\s*(?:&|and)\s*time|date|time|venue|location|attendees|present|also\s+present|"
-    r"in\s+attendance|officers(?:\s+(?:present|in\s+attendance))?|apologies(?:\s+for\s+absence)?|to|from|by|subject|reference|originator)[ \t*]*"
+    r"(?:also\s+)?in\s+attendance|officers(?:\s+(?:present|in\s+attendance))?|apologies(?:\s+for\s+absence)?|to|from|by|subject|reference|originator)[ \t*]*"
     r"(?::|(?<=apologies)(?=[ \t]*$)|(?<=attendees)(?=[ \t]*$))[ \t]*(?P<value>.*)$",
     re.I,
 )
-ROSTER_LABELS = {"attendees", "present", "also present", "in attendance", "apologies", "apologies for absence", "officers"}
+ROSTER_LABELS = {"attendees", "present", "also present", "in attendance", "apologies", "apologies for absence", "officers",
+                 "also in attendance"}
 MINUTES_BODY_RE = re.compile(r"minutes\s+of\s+(?:a|the)\s+(?:\w+\s+)?meeting\s+of\s+(?:the\s+)?(?P<body>.+?)\s+held\b", re.I)
 NEXT_MEETING_RE = re.compile(r"date\s+of\s+(?:the\s+)?next\s+(?:meeting\s+of\s+(?:the\s+)?)?(?P<body>[^:\n]{3,80}?)\s*:\s*(?P<date>[^\n]+)", re.I)
 PREVIOUS_MEETING_RE = re.compile(
@@ -407,8 +408,8 @@ def body_from_header(header: list[str] | tuple[str, ...]) -> str | None:
     for s in header:
         m = TITLE_DASH_RE.match(s)
         found = _body_in(m.group("body")) if m else None
-        if found is None and title_like(s.rstrip("."), max_words=16) or (s.isupper() and len(s) < 120):
-            found = found or _body_in(s)
+        if found is None and (title_like(s.rstrip("."), max_words=16) or (s.isupper() and len(s) < 120)):
+            found = _body_in(s)  # a heading line that is the name, not a sentence that mentions it
         if found:
             return normalise_body(found)
     return None

@@ -34,7 +34,7 @@ def read_manifest(path: Path) -> dict[str, dict[str, str]]:
             reader = csv.DictReader(handle)
             missing = [f for f in REQUIRED if f not in (reader.fieldnames or [])]
             if missing:
-                raise ManifestError(f"{path}: no '{missing[0]}' column (expected: file, body, document_type, source_url, date)")
+                raise ManifestError(f"{path}: no '{missing[0]}' column (expected: file, body, document_type, source_url, date, and optionally area)")
             rows: dict[str, dict[str, str]] = {}
             for n, row in enumerate(reader, start=2):
                 name = (row.get("file") or "").strip()

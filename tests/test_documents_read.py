@@ -160,3 +160,15 @@ def test_a_brief_is_for_one_areas_panel() -> None:
     assert choose_body(documents, None) == "Police and Crime Panel (Kent)"
     brief = meeting_brief([], documents, [], "police and crime panel (sussex)")
     assert "2025-01-24" in brief and "2025-06-03" not in brief
+
+
+def test_minutes_without_numbers_take_their_capitalised_headings_as_items() -> None:
+    text = (
+        "Norfolk Police and Crime Panel\n\nMINUTES of a meeting held on Tuesday, 3 June 2025\n\n"
+        "Present: Cllr A Moss (Chair), Cllr B Lyle\n\n"
+        "APOLOGIES FOR ABSENCE\n\nApologies were received from Cllr C Dunn.\n\n"
+        "ROAD SAFETY\n\nThe Commissioner said that speeding complaints had doubled.\n"
+    )
+    doc = _doc(text)
+    assert [i.title for i in doc.items] == ["APOLOGIES FOR ABSENCE", "ROAD SAFETY"]
+    assert (doc.kind, doc.date, doc.area) == (DocumentKind.MINUTES, date(2025, 6, 3), "Norfolk")
