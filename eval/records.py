@@ -7,7 +7,8 @@ CMIS pages, older PDF text, board notes, a Markdown export, a decision record…
 the way ``scrutiny index`` does it (read_file, parse_file without a manifest row, then
 resolve_corpus), and each document of the truth is scored:
 
-* date: the meeting (or report, decision) date equals the one the record states;
+* date: the document's meeting date (stated, or the start of an inferred range) equals
+  the one the record states;
 * body: equal after :func:`normalise_body` to the truth's body or one of its aliases, so
   the body must name both the area and the kind of body ("Sussex Police and Crime Panel",
   not "Police and Crime Panel");
