@@ -93,11 +93,11 @@ def find_segments(lines: list[Line]) -> list[Segment]:
             continue  # an agenda item ("### Item 4 Work Programme") starts no document
         for pattern, kind in START_MARKERS:
             if pattern.match(s):
-                if kind == "report" and not _followed_by(lines, i, re.compile(r"^\s*to:", re.I), 6):
+                if kind == DocumentKind.REPORT and not _followed_by(lines, i, re.compile(r"^\s*to:", re.I), 6):
                     continue
-                if kind in ("questions", "work programme") and not title_like(s, max_words=14):
+                if kind in (DocumentKind.QUESTIONS, DocumentKind.WORK_PROGRAMME) and not title_like(s, max_words=14):
                     continue
-                if kind == "questions" and not _followed_by(lines, i, re.compile(r"^\s*(?:\d{1,2}[.)]|question\s+\d)", re.I), 8):
+                if kind == DocumentKind.QUESTIONS and not _followed_by(lines, i, re.compile(r"^\s*(?:\d{1,2}[.)]|question\s+\d)", re.I), 8):
                     continue
                 starts.append((_header_start(lines, i, kind), kind))
                 break
@@ -121,7 +121,7 @@ def _followed_by(lines: list[Line], i: int, pattern: re.Pattern[str], window: in
 
 def _header_start(lines: list[Line], i: int, kind: str) -> int:
     """Include the all-capitals heading lines just above a minutes marker."""
-    if kind != "minutes":
+    if kind != DocumentKind.MINUTES:
         return i
     j = i
     while j > 0 and i - j < 8:
@@ -574,7 +574,7 @@ def document_kind(
 
 def report_author_role(kind: str, text: str) -> str | None:
     """A commissioner's report written in the first person speaks for the PCC."""
-    if kind in ("annual report", "report") and OWN_WORDS_RE.search(text):
+    if kind in (DocumentKind.ANNUAL_REPORT, DocumentKind.REPORT) and OWN_WORDS_RE.search(text):
         return "PCC"
     return None
 

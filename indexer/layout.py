@@ -32,7 +32,11 @@ NUMBER_FORMS: tuple[str, ...] = (
 )
 NUMBER_RE = re.compile(r"^[ \t]*(?:" + "|".join(NUMBER_FORMS) + r")[ \t]+(?=\S)")
 MARKDOWN_NUMBER_RE = re.compile(r"^(?:(\d{1,3}[a-z]{0,4})[.)]?|" + "|".join(NUMBER_FORMS[1:]) + r")[ \t]+(?=\S)")
-ITEM_MARKER_RE = re.compile(r"^\s*\(\s*Item\s+[A-Z]?\d+[a-z]?\s*\)\s*$", re.I)
+# The agenda's number beside a minute's own ("(Item B1)", "(Agenda item 3)"): minutes are
+# numbered by the record, so the two may differ; the item keeps the minute's number.
+_AGENDA_NUMBER = r"\(\s*(?:Agenda\s+)?Item\s+[A-Z]?\d+[a-z]?\s*\)"
+ITEM_MARKER_RE = re.compile(r"^\s*" + _AGENDA_NUMBER + r"\s*$", re.I)
+TRAILING_ITEM_MARKER_RE = re.compile(r"\s*" + _AGENDA_NUMBER + r"\s*$", re.I)
 URL_LINE_RE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.I)
 PAGE_LINE_RE = re.compile(r"^\s*(?:Page\s+\d+(?:\s+of\s+\d+)?|\d{1,3}|-\s*\d+\s*-)\s*$", re.I)
 IMAGE_LINE_RE = re.compile(r"^\s*image\d*\.(?:png|jpe?g|gif|emf|wmf)\s*$", re.I)
@@ -337,10 +341,10 @@ def _promote_headings(blocks: list[Block]) -> list[Block]:
     for i, block in enumerate(blocks):
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
         if block.kind == "numbered":
-            has_marker = ITEM_MARKER_RE.match(block.lines[-1].stripped) is not None
+            has_marker = TRAILING_ITEM_MARKER_RE.search(block.lines[-1].stripped) is not None
             text = block.text
             if has_marker:
-                text = clean_inline(re.sub(r"\(\s*Item\s+[^)]*\)\s*$", "", text, flags=re.I))
+                text = clean_inline(TRAILING_ITEM_MARKER_RE.sub("", text))
             if has_marker or (title_like(text) and "." not in (block.number or "") and _colon_heading_ok(text)):
                 out.append(Block("heading", text, block.start, block.end, block.number, 0, block.lines))
                 continue

@@ -172,3 +172,12 @@ def test_minutes_without_numbers_take_their_capitalised_headings_as_items() -> N
     doc = _doc(text)
     assert [i.title for i in doc.items] == ["APOLOGIES FOR ABSENCE", "ROAD SAFETY"]
     assert (doc.kind, doc.date, doc.area) == (DocumentKind.MINUTES, date(2025, 6, 3), "Norfolk")
+
+
+def test_a_minute_numbered_apart_from_its_agenda_item_keeps_the_minutes_number() -> None:
+    text = (
+        "Essex Police and Crime Panel - Thursday, 5 June 2025\n\nPresent: Cllr A Moss (Chair), Cllr B Lyle\n\n"
+        "23. PROPOSED PRECEPT (Agenda Item 3)\nThe Commissioner said the precept would rise.\n\n"
+        "24. RURAL CRIME\n(Item 4)\nCllr Lyle asked about farm thefts.\n"
+    )
+    assert [(i.number, i.title) for i in _doc(text).items] == [("23", "PROPOSED PRECEPT"), ("24", "RURAL CRIME")]
