@@ -181,3 +181,27 @@ def test_a_minute_numbered_apart_from_its_agenda_item_keeps_the_minutes_number()
         "24. RURAL CRIME\n(Item 4)\nCllr Lyle asked about farm thefts.\n"
     )
     assert [(i.number, i.title) for i in _doc(text).items] == [("23", "PROPOSED PRECEPT"), ("24", "RURAL CRIME")]
+
+
+def test_two_areas_panels_meeting_on_one_day_are_two_meetings_in_the_timeline(tmp_path: Path) -> None:
+    from indexer.build import build_index
+    from indexer.embed import EmbeddingCache, FakeEmbedder, config_for
+    from search.engine import open_searcher
+    from ui import handlers as h
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for area, words in (("sussex", "thefts of quad bikes"), ("kent", "thefts of tractors")):
+        (corpus / f"{area}-panel-minutes.txt").write_text(
+            "MINUTES of a meeting of the Police and Crime Panel held on 3 March 2025" + MEETING
+            + f"\n2. Rural crime\nThe Commissioner said rural crime patrols had cut {words} this winter.\n",
+            encoding="utf-8",
+        )
+    embedder = FakeEmbedder()
+    config = config_for(embedder)
+    build_index([corpus], tmp_path / "index", embedder=embedder, cache=EmbeddingCache(tmp_path / "cache.sqlite"),
+                parse=lambda extracted, row: parse_file(extracted, row), config=config, progress=False)
+    view = h.run_timeline(open_searcher(tmp_path / "index", embedder), h.Query("rural crime patrols"))
+    assert len(view.meetings) == 2
+    labels = sorted(m.label for m in view.meetings)
+    assert labels[0].endswith("(Kent)") and labels[1].endswith("(Sussex)")
