@@ -76,6 +76,12 @@ ADDRESSEE_VERBS: tuple[str, ...] = (
 MONTHS: dict[str, int] = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
+# Welsh months, for the bilingual records of the Welsh forces' panels ("14 Mawrth 2025").
+WELSH_MONTHS: dict[str, int] = {
+    "ionawr": 1, "chwefror": 2, "mawrth": 3, "ebrill": 4, "mai": 5, "mehefin": 6, "gorffennaf": 7,
+    "awst": 8, "medi": 9, "hydref": 10, "tachwedd": 11, "rhagfyr": 12,
+}
+MONTHS.update(WELSH_MONTHS)
 # A month name or its abbreviation, with an optional full stop ("Sept.").
 MONTH_PATTERN = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 WEEKDAYS: tuple[str, ...] = tuple(calendar.day_name)

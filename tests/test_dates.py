@@ -22,6 +22,7 @@ from indexer.parse import ManifestRow, parse_text
         ("29 Apr 2025 2.00 pm - 4.30 pm", date(2025, 4, 29)),
         ("11/12/2024", date(2024, 12, 11)),
         ("Ref/02/14/03/2025", date(2025, 3, 14)),
+        ("Dydd Gwener, 14 Mawrth 2025", date(2025, 3, 14)),  # the Welsh side of a bilingual record
     ],
 )
 def test_date_forms(text: str, expected: date) -> None:
