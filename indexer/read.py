@@ -496,7 +496,7 @@ class _HtmlLines:
 
     def _enter(self, tag: str, node: Any) -> bool:
         """Act on an opening tag; False when its content is dealt with (or dropped) here."""
-        if tag in _DROPPED_TAGS:
+        if tag in _DROPPED_TAGS or _is_site_furniture(tag, node):
             return False
         if tag == "br":
             if self.cells:
@@ -583,6 +583,17 @@ def _holds_paragraphs(node: Any) -> bool:
     if sibling is not None and _ITEM_NUMBER_CELL.match(sibling.get_text(" ")):
         return True
     return blocks >= 4 and len(node.get_text(" ")) > 300
+
+
+# A site's menus, breadcrumbs and cookie banners: no record is ever inside them.
+_FURNITURE_MARK = re.compile(r"cookie|breadcrumb|skip-?link|site-?nav|menu", re.I)
+
+
+def _is_site_furniture(tag: str, node: Any) -> bool:
+    if tag == "nav" or node.get("role") in ("navigation", "search"):
+        return True
+    marks = " ".join([node.get("id") or "", *(node.get("class") or [])])
+    return tag in ("div", "section", "aside", "ul", "header", "footer") and bool(marks and _FURNITURE_MARK.search(marks))
 
 
 def _follows_a_cell(node: Any) -> bool:

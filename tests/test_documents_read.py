@@ -205,3 +205,19 @@ def test_two_areas_panels_meeting_on_one_day_are_two_meetings_in_the_timeline(tm
     assert len(view.meetings) == 2
     labels = sorted(m.label for m in view.meetings)
     assert labels[0].endswith("(Kent)") and labels[1].endswith("(Sussex)")
+
+
+def test_a_sites_menus_breadcrumbs_and_cookie_banner_are_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(
+        '<div class="cookie-consent"><p>Your privacy matters to us, choose your settings.</p></div>'
+        '<nav><ul><li>Home</li><li>Councillors</li><li>Meetings</li></ul></nav>'
+        '<div id="breadcrumbs">Committees &gt; Panel</div>'
+        "<h1>Wiltshire Police and Crime Panel - Thursday, 5 June 2025 10.30 am</h1>"
+        "<p>Present: Cllr A Moss (Chair), Cllr B Lyle</p><h2>1. Budget</h2><p>The Commissioner said the budget was set.</p>",
+        encoding="utf-8",
+    )
+    text = read_file(path).text
+    assert "Councillors" not in text and "privacy" not in text and "Committees" not in text
+    (doc,) = parse_file(read_file(path)).documents
+    assert (doc.body, doc.area, doc.date) == ("Wiltshire Police and Crime Panel", "Wiltshire", date(2025, 6, 5))
