@@ -21,7 +21,7 @@ from indexer.config import IndexConfig
 from indexer.embed import EmbeddingCache, Embedder, embed_with_cache
 from indexer.errors import IndexMismatchError, IndexMissingError, ReadError, ScrutinyError
 from indexer.read import ExtractedText, corpus_files, file_sha256, read_file
-from indexer.records import ParsedFile, Passage
+from indexer.records import Action, ParsedFile, Passage
 from indexer.store import REBUILD, LoadedIndex, load_index, write_index
 
 # Settings that only shape the BM25 index (rebuilt on every run anyway) or apply at
@@ -91,6 +91,7 @@ def _dedupe(
         for parsed, _, _ in entries
     ]
     keep = [[True] * len(ps) for ps in passages]
+    copied_from: dict[int, set[str]] = {}  # entry -> the files it repeats text of
     for e, ps in enumerate(passages):
         for n, passage in enumerate(ps):
             key = _same_text_key(passage)
@@ -104,13 +105,25 @@ def _dedupe(
             sources = (*keeper.also_in, passage.source, *passage.also_in)
             passages[ke][kn] = replace(keeper, also_in=tuple(dict.fromkeys(a for a in sources if a != keeper.source)))
             keep[e][n] = False
+            copied_from.setdefault(e, set()).add(keeper.source)
+    # A file's commitments copied from a file it repeats are the same commitments: the
+    # ledger lists each once, from the first file.
+    first_actions = {
+        (parsed.source, _action_key(a)) for parsed, _, _ in entries for a in parsed.actions
+    }
     out = []
-    for (parsed, vectors, digest), ps, mask in zip(entries, passages, keep):
+    for e, ((parsed, vectors, digest), ps, mask) in enumerate(zip(entries, passages, keep)):
         kept = tuple(p for p, k in zip(ps, mask) if k)
         if vectors is not None and not all(mask):
             vectors = vectors[np.array(mask, dtype=bool)]
-        out.append((replace(parsed, passages=kept), vectors, digest))
+        sources = copied_from.get(e, set())
+        actions = tuple(a for a in parsed.actions if not any((s, _action_key(a)) in first_actions for s in sources))
+        out.append((replace(parsed, passages=kept, actions=actions), vectors, digest))
     return out
+
+
+def _action_key(action: Action) -> tuple[object, ...]:
+    return " ".join(re.findall(r"\w+", action.text.lower())), action.meeting_date, action.kind
 
 
 def _copies_to_reread(old: LoadedIndex, files: Sequence[Path]) -> set[str]:

@@ -270,7 +270,8 @@ MINUTES = (
     "1. Precept\nThe Commissioner explained that the proposed increase would protect neighbourhood teams "
     "across the county and keep forty community support officer posts.\n\n"
     "2. Rural crime\nCllr Lyle asked how thefts of farm machinery would be tackled. The Commissioner said a "
-    "rural task force would be formed in the spring.\n"
+    "rural task force would be formed in the spring.\n\n"
+    "Actions:\nThe Commissioner to report on rural patrols by 1 May 2025.\n"
 )
 PACK = "Agenda pack\n\nCover page for the papers of the panel.\n\n" + MINUTES
 
@@ -300,6 +301,9 @@ def test_text_published_twice_is_one_passage_listing_both_sources(copies: Path) 
     precept = [p for p in passages if "forty community support officer posts" in p.text]
     assert len(precept) == 1
     assert (precept[0].source, precept[0].also_in) == ("a-minutes.txt", ("b-agenda-pack.txt",))
+    # The commitment is one commitment, from the first file.
+    actions = [a for a in store.load_index(copies.parent / "index").actions if "rural patrols" in a.text]
+    assert [(a.source, a.kind) for a in actions] == [("a-minutes.txt", "action")]
     # Both files are still indexed: the pack's documents, dates and items are its own.
     assert {f.source for f in store.load_index(copies.parent / "index").files} == {"a-minutes.txt", "b-agenda-pack.txt"}
 
@@ -311,6 +315,8 @@ def test_removing_the_first_copy_brings_the_second_back_on_an_incremental_build(
     precept = [p for p in _passages(copies) if "forty community support officer posts" in p.text]
     assert report.files_indexed == 1  # the pack was read again to recover its passages
     assert [(p.source, p.also_in) for p in precept] == [("b-agenda-pack.txt", ())]
+    actions = [a for a in store.load_index(copies.parent / "index").actions if "rural patrols" in a.text]
+    assert [a.source for a in actions] == ["b-agenda-pack.txt"]
 
 
 def test_a_copy_that_changes_is_no_longer_listed(copies: Path) -> None:
