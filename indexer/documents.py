@@ -403,6 +403,24 @@ def _body_in(text: str) -> str | None:
     return None
 
 
+# The office that makes a decision: "Police, Fire and Crime Commissioner for Essex",
+# "Kent Police and Crime Commissioner", "Office of the Police and Crime Commissioner".
+DECISION_MAKER_RE = re.compile(
+    r"^(?:(?:the\s+)?office\s+of\s+)?(?:the\s+)?(?P<office>(?:[A-Z][\w&-]*\s+){0,4}?Police,?\s+(?:Fire\s+and\s+)?(?:and\s+)?Crime\s+Commissioner"
+    r"(?:\s+for\s+(?:the\s+)?[A-Z][\w&,-]*(?:\s+(?:and\s+)?[A-Z][\w&,-]*){0,4})?)\s*$",
+    re.I,
+)
+
+
+def decision_maker(header: list[str] | tuple[str, ...]) -> str | None:
+    """The commissioner's office a decision record comes from, as its heading names it."""
+    for s in header[:8]:
+        m = DECISION_MAKER_RE.match(s)
+        if m:
+            return normalise_body(m.group("office"))
+    return None
+
+
 def body_from_header(header: list[str] | tuple[str, ...]) -> str | None:
     """The first header line naming a body, read as its name."""
     for s in header:

@@ -15,7 +15,8 @@ from indexer import actions as action_parser
 from indexer.chunk import chunk_paragraphs
 from indexer.dates import month_range
 from indexer.documents import (
-    MINUTES_BODY_RE, OWN_WORDS_RE, DateEvidence, Segment, area_of, body_from_header, document_kind, document_title,
+    MINUTES_BODY_RE, OWN_WORDS_RE, DateEvidence, Segment, area_of, body_from_header, decision_maker, document_kind,
+    document_title,
     find_segments, header_lines, inferred_range, meeting_date, minutes_header, next_meeting_body, normalise_body,
     pack_date, read_title_block, report_author_role,
 )
@@ -137,8 +138,11 @@ def _body(kind: str, fields: dict[str, str], header: str, top: tuple[str, ...], 
     def next_meeting() -> str | None:
         return next_meeting_body(text) if kind in MEETING_KINDS else None
 
+    def office() -> str | None:
+        return decision_maker(top) if kind == DocumentKind.DECISION else None
+
     finders: tuple[Callable[[], str | None], ...] = (
-        minutes_of, notes_title, addressed_to, lambda: body_from_header(top), next_meeting,
+        minutes_of, notes_title, addressed_to, office, lambda: body_from_header(top), next_meeting,
     )
     return next((b for b in (f() for f in finders) if b), None)
 

@@ -221,3 +221,16 @@ def test_a_sites_menus_breadcrumbs_and_cookie_banner_are_not_read(tmp_path: Path
     assert "Councillors" not in text and "privacy" not in text and "Committees" not in text
     (doc,) = parse_file(read_file(path)).documents
     assert (doc.body, doc.area, doc.date) == ("Wiltshire Police and Crime Panel", "Wiltshire", date(2025, 6, 5))
+
+
+@pytest.mark.parametrize(
+    ("heading", "body"),
+    [
+        ("Police, Fire and Crime Commissioner for Essex", "Police, Fire and Crime Commissioner for Essex"),
+        ("OFFICE OF THE POLICE AND CRIME COMMISSIONER FOR NORTH WALES", "Police and Crime Commissioner for North Wales"),
+        ("Avon and Somerset Police and Crime Commissioner", "Avon and Somerset Police and Crime Commissioner"),
+    ],
+)
+def test_a_decision_records_body_is_the_office_that_made_it(heading: str, body: str) -> None:
+    doc = _doc(f"{heading}\n\nDECISION NOTICE\n\nTitle: Fleet\n\nDecision\nI approve the purchase of vans.\n\nDate: 1 May 2025\n")
+    assert (doc.kind, doc.body, doc.date) == (DocumentKind.DECISION, body, date(2025, 5, 1))
