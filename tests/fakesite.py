@@ -69,7 +69,8 @@ class FakeSite:
             def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
                 with site.lock:
                     site.log.append(Request(self.path, dict(self.headers.items())))
-                    route = site.routes.get(self.path)
+                    # An exact path-and-query route first, else one for the path whatever the query.
+                    route = site.routes.get(self.path) or site.routes.get(self.path.split("?", 1)[0])
                     if route is not None:
                         route.hits += 1
                         hit = route.hits
@@ -121,7 +122,7 @@ class FakeSite:
 @contextmanager
 def running() -> Iterator[FakeSite]:
     site = FakeSite()
-    thread = threading.Thread(target=site.server.serve_forever, daemon=True)
+    thread = threading.Thread(target=site.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield site

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from datetime import date
 from pathlib import Path
+from urllib.parse import unquote
 
 from indexer.errors import FetchError
 
@@ -54,7 +55,7 @@ def inside(folder: Path, name: str) -> Path:
 def remote_name(url_path: str, suggested: str | None) -> str:
     """The publisher's own name for a file, for the manifest's original_name column only:
     the last path segment, or the server's suggestion, reduced to safe characters."""
-    raw = suggested or url_path.rstrip("/").rsplit("/", 1)[-1]
+    raw = suggested or unquote(url_path.rstrip("/").rsplit("/", 1)[-1])
     raw = raw.replace("\\", "/").rsplit("/", 1)[-1]
     cleaned = re.sub(r"[^\w.\- ()&,']+", "_", raw).strip(" ._")
     return cleaned[:200]
