@@ -545,11 +545,10 @@ def fetch_page(url: str, match: str | None, body: str | None, document_type: str
                publisher: str | None, area: str | None, delay: float, timeout: float, retries: int,
                max_mb: float, allow_hosts: tuple[str, ...], quiet: bool) -> None:
     """Every PDF, DOCX or HTML document a publication page links to."""
-    from indexer.fetch.moderngov import site_root
     from indexer.fetch.page import page_papers
     from indexer.fetch.save import save_documents
 
-    client = _fetch_client(url if "://" in url else site_root(url), delay, timeout, retries, max_mb, allow_hosts)
+    client = _fetch_client(url if "://" in url else f"https://{url}", delay, timeout, retries, max_mb, allow_hosts)
     wanted, elsewhere = page_papers(client, client.site, match=match, body=body, document_type=document_type,
                                     publisher=publisher, area=area)
     if elsewhere:

@@ -95,32 +95,34 @@ def _save_one(client: Client, item: Wanted, corpus: Path, manifest: Path, partia
               state: dict[str, FetchedFile]) -> Outcome:
     url = client.check_url(item.url)
     prior = state.get(url)
-    held = prior is not None and (corpus / prior.file).is_file()
+    removed = prior if prior is not None and not (corpus / prior.file).is_file() else None
+    if removed is not None:
+        prior = None  # removed from the corpus since: fetched afresh, under its old name
     temp = partial / f"{uuid.uuid4().hex}.part"
     try:
-        fetched = client.get(
-            url, item.expect, into=temp,
-            etag=prior.etag if held and prior else None,
-            last_modified=prior.last_modified if held and prior else None,
-        )
-        if fetched.status == 304 and prior is not None:
-            _record(corpus, manifest, item, prior.file, url, None)
+        fetched = client.get(url, item.expect, into=temp,
+                             etag=prior.etag if prior else None, last_modified=prior.last_modified if prior else None)
+        if prior is not None and (fetched.status == 304 or fetched.sha256 == prior.sha256):
+            state[url] = FetchedFile(url, prior.file, prior.sha256, fetched.etag or prior.etag,
+                                     fetched.last_modified or prior.last_modified)
+            save_state(corpus, state)
+            if not manifest.is_file() or prior.file not in read_manifest(manifest):
+                _record(manifest, item, prior.file, url, None)  # a row deleted by hand comes back; an edited one stays
             return Outcome(url, UNCHANGED, prior.file)
         if fetched.kind is None or fetched.sha256 is None:
             raise FetchError(f"{url}: the server answered 304 to a request that sent no validators")
-        if held and prior is not None and prior.sha256 == fetched.sha256:
-            state[url] = FetchedFile(url, prior.file, prior.sha256, fetched.etag, fetched.last_modified)
-            save_state(corpus, state)
-            _record(corpus, manifest, item, prior.file, url, None)
-            return Outcome(url, UNCHANGED, prior.file)
-        name = prior.file if held and prior is not None and prior.file.endswith(SUFFIXES[fetched.kind]) else _new_name(
-            corpus, manifest, item, fetched.kind, state)
-        target = inside(corpus, name)
-        os.replace(temp, target)
+        same_kind = prior is not None and prior.file.endswith(SUFFIXES[fetched.kind])
+        if prior is not None and same_kind:
+            name = prior.file
+        elif removed is not None and removed.file.endswith(SUFFIXES[fetched.kind]):
+            name = removed.file
+        else:
+            name = _new_name(corpus, manifest, item, fetched.kind, state)
+        os.replace(temp, inside(corpus, name))
         state[url] = FetchedFile(url, name, fetched.sha256, fetched.etag, fetched.last_modified)
         save_state(corpus, state)
-        _record(corpus, manifest, item, name, url, remote_name(urlsplit(fetched.final_url).path, fetched.filename))
-        return Outcome(url, CHANGED if held else NEW, name)
+        _record(manifest, item, name, url, remote_name(urlsplit(fetched.final_url).path, fetched.filename))
+        return Outcome(url, NEW if prior is None else CHANGED, name)
     finally:
         temp.unlink(missing_ok=True)
 
@@ -133,7 +135,7 @@ def _new_name(corpus: Path, manifest: Path, item: Wanted, kind: str, state: dict
     return unique_name(document_name(item.body, item.date, item.document_type, kind), taken)
 
 
-def _record(corpus: Path, manifest: Path, item: Wanted, name: str, url: str, original: str | None) -> None:
+def _record(manifest: Path, item: Wanted, name: str, url: str, original: str | None) -> None:
     row = {
         "file": name,
         "publisher": item.publisher or "",
