@@ -170,9 +170,11 @@ def meetings_xml(committee: tuple[int, str], meetings: list[tuple[int, str]]) ->
 
 
 def meeting_xml(mid: int, when: str, documents: list[tuple[str, str]],
-                item_documents: list[tuple[str, str]] = (), restricted: list[tuple[str, str]] = ()) -> bytes:
+                item_documents: list[tuple[str, str]] = (), restricted: list[tuple[str, str]] = (),
+                item_minutes_html: str = "") -> bytes:
     """One meeting: `documents` (title, url) linked to the meeting, `item_documents` to its
-    first agenda item, `restricted` ones marked restricted."""
+    first agenda item, `restricted` ones marked restricted; `item_minutes_html` is written
+    into the item raw, as some installations do."""
     def linked(docs: list[tuple[str, str]], is_restricted: bool = False) -> str:
         return "".join(
             f"<linkeddoc><attachmentid>{n}</attachmentid><title>{title}</title><url>{url}</url>"
@@ -186,5 +188,13 @@ def meeting_xml(mid: int, when: str, documents: list[tuple[str, str]],
         f"<linkeddocuments>{linked(list(documents))}{linked(list(restricted), True)}</linkeddocuments>"
         f"<agendaitems><agendaitem><agendaitemid>{mid}01</agendaitemid>"
         f"<agendaitemtitle>Minutes of the previous meeting</agendaitemtitle>"
+        f"<minutesnonemptyhtmlbody>{item_minutes_html}</minutesnonemptyhtmlbody>"
         f"<linkeddocuments>{linked(list(item_documents))}</linkeddocuments></agendaitem></agendaitems></meeting>"
     ).encode()
+
+
+def documents_page(mid: int, links: list[tuple[str, str]]) -> bytes:
+    """A meeting's documents page (ieListDocuments.aspx): `links` as (text, href)."""
+    items = "".join(f'<li><a href="{href}" title="Link to {text}">{text} PDF 120 KB</a></li>' for text, href in links)
+    return (f"<html><body><h1>Agenda and minutes</h1><ul class=\"mgActionList\">{items}</ul>"
+            f'<p><a href="documents/s{mid}99/Report.pdf">Item report</a></p></body></html>').encode()

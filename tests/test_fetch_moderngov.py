@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from indexer.errors import FetchError
 from indexer.fetch import moderngov
 from indexer.fetch.moderngov import LinkedDoc
-from tests.fakesite import FakeSite, committees_xml, meeting_xml, meetings_xml, pdf_bytes, running
+from tests.fakesite import FakeSite, committees_xml, documents_page, meeting_xml, meetings_xml, pdf_bytes, running
 from ui.cli import main
 
 PANEL = (841, "Sussex Police and Crime Panel")
@@ -64,13 +64,19 @@ def panel() -> Iterator[FakeSite]:
         ]))
         june_minutes = "/documents/g102/Printed minutes 27th-Jun-2023 10.00 Sussex Police and Crime Panel.pdf"
         june_pack = "/documents/g102/Public reports pack 27th-Jun-2023 10.00 Sussex Police and Crime Panel.pdf"
-        site.add(f"{SERVICE}/GetMeeting?lMeetingId=102", content_type="text/xml", body=meeting_xml(102, "27/06/2023", [
-            ("Agenda frontsheet 27th-Jun-2023 10.00 Sussex Police and Crime Panel", "/documents/g102/frontsheet.pdf"),
-            ("Printed minutes 27th-Jun-2023 10.00 Sussex Police and Crime Panel", june_minutes),
-            # an absolute http address, as the service writes them
+        # This meeting's own papers are on its documents page, not in the service's answer,
+        # whose agenda item carries minutes as HTML that is not well formed.
+        site.add(f"{SERVICE}/GetMeeting?lMeetingId=102", content_type="text/xml", body=meeting_xml(
+            102, "27/06/2023", [], item_documents=[("Minutes , 14/02/2023", "/documents/s99/Minutes.pdf")],
+            restricted=[("Exempt minutes", "/documents/g102/exempt-minutes.pdf")],
+            item_minutes_html="<div><p>RESOLVED that the minutes be agreed.<br></div>"))
+        site.add("/ieListDocuments.aspx?CId=841&MId=102", content_type="text/html", body=documents_page(102, [
+            ("Agenda frontsheet 27th-Jun-2023 10.00 Sussex Police and Crime Panel", "documents/g102/frontsheet.pdf"),
+            ("Printed minutes 27th-Jun-2023 10.00 Sussex Police and Crime Panel", june_minutes.lstrip("/")),
+            # an absolute http address, as the site writes some of them
             ("Public reports pack 27th-Jun-2023 10.00 Sussex Police and Crime Panel", f"{site.url}{june_pack}"),
-        ], item_documents=[("Minutes , 14/02/2023", "/documents/s99/Minutes.pdf")],
-           restricted=[("Exempt minutes", "/documents/g102/exempt-minutes.pdf")]))
+        ]))
+        site.add("/ieListDocuments.aspx?CId=841&MId=103", content_type="text/html", body=documents_page(103, []))
         site.add(f"{SERVICE}/GetMeeting?lMeetingId=103", content_type="text/xml", body=meeting_xml(103, "17/10/2023", [
             ("Agenda reports pack", "/mgConvert2PDF.aspx?ID=555"),
         ]))
@@ -123,7 +129,7 @@ def test_minutes_and_agenda_packs_are_saved_with_their_manifest_rows(panel: Fake
     # Not fetched: the frontsheet (a pack exists), the previous meeting's minutes linked to an
     # agenda item, a restricted document, and the 2018 meeting before --since.
     for path in ("/documents/g102/frontsheet.pdf", "/documents/s99/", "/documents/g102/exempt", "/documents/g101/",
-                 f"{SERVICE}/GetMeeting?lMeetingId=101"):
+                 f"{SERVICE}/GetMeeting?lMeetingId=101", "/documents/s10299/"):
         assert panel.requested(path) == [], path
     assert not list((corpus / ".fetch" / "partial").iterdir())
 
@@ -244,6 +250,24 @@ def test_an_answer_with_a_dtd_or_not_xml_is_refused_in_one_line() -> None:
         moderngov.parse_committees(bomb)
     with pytest.raises(FetchError, match="not the XML"):
         moderngov.parse_meetings(b"<html><body>Service unavailable")
+
+
+def test_an_answer_with_html_that_is_not_well_formed_is_still_read() -> None:
+    answer = meeting_xml(5, "01/02/2024", [("Printed minutes", "/documents/g5/m.pdf")],
+                         item_documents=[("Report", "/documents/s51/r.pdf")],
+                         item_minutes_html="<div><p>RESOLVED that the report be noted.<br></div>")
+    docs = moderngov.parse_meeting_documents(answer)
+    assert [(d.title, d.url, d.on_item) for d in docs] == [
+        ("Printed minutes", "/documents/g5/m.pdf", False), ("Report", "/documents/s51/r.pdf", True)]
+
+
+def test_a_documents_page_gives_the_meetings_own_folder_only() -> None:
+    html = documents_page(7, [("Printed minutes 01st-Feb-2024", "documents/g7/Printed%20minutes.pdf"),
+                              ("Other meeting", "documents/g77/x.pdf")])
+    docs = moderngov.parse_documents_page(html, "https://democracy.example.gov.uk/ieListDocuments.aspx?CId=1&MId=7", 7)
+    assert [(d.title, d.url) for d in docs] == [
+        ("Printed minutes 01st-Feb-2024 PDF 120 KB", "https://democracy.example.gov.uk/documents/g7/Printed%20minutes.pdf")]
+    assert moderngov.classify(docs[0].title) == "minutes"
 
 
 def test_a_meetings_own_minutes_and_pack_are_chosen_by_title() -> None:

@@ -1,30 +1,39 @@
-"""The ModernGov committee system's web service (`mgWebService.asmx`), which most English
-and Welsh councils run and most police and crime panels publish on.
+"""The ModernGov committee system, which most English and Welsh councils run and most
+police and crime panels publish on: its web service (`mgWebService.asmx`) and, for the
+papers of a meeting, the meeting's documents page.
 
-Three operations, each a plain GET answered with XML:
+The service's operations are plain GETs answered with XML:
 - `GetCommittees?lDays=0`: `<committee>` elements with `<committeeid>` and `<committeetitle>`;
 - `GetMeetings?lCommitteeId=…&sFromDate=…&sToDate=…` (dates dd/mm/yyyy): `<meeting>`
   elements with `<meetingid>` and `<meetingdate>` (dd/mm/yyyy). Some installations ignore
   the range and return every meeting, so it is applied again here;
-- `GetMeeting?lMeetingId=…`: one `<meeting>` whose `<linkeddocuments>` hold `<linkeddoc>`
-  elements (`<title>`, `<url>`, `<isrestricted>`), on the meeting itself and on each
-  `<agendaitem>`.
+- `GetMeeting?lMeetingId=…`: one `<meeting>` with its `<agendaitem>`s, whose
+  `<linkeddocuments>` hold `<linkeddoc>` elements (`<title>`, `<url>`, `<isrestricted>`).
+  Minutes written into agenda items come as HTML that is not always well formed, so an
+  answer the XML parser refuses is read again by a forgiving HTML parser.
 
-A meeting's minutes and agenda pack are the documents linked to the meeting itself, told
-apart by their titles ("Printed minutes …", "Public reports pack …"). Documents linked
-to an agenda item are left alone: the "Minutes" item of a meeting links the minutes of
-the previous one, which would be filed under the wrong date.
+A meeting's printed minutes and agenda pack belong to the meeting rather than to an
+agenda item: a `<linkeddoc>` directly under the meeting where the service gives one, and
+otherwise the meeting's documents page (`ieListDocuments.aspx?CId=…&MId=…`), whose links
+to the meeting's own folder (`documents/g<meeting id>/…`) are the frontsheet, the reports
+pack and the printed minutes. They are told apart by their titles ("Printed minutes …",
+"Public reports pack …"). Documents linked to an agenda item are left alone: the
+"Minutes" item of a meeting links the minutes of the previous one, which would be filed
+under the wrong date.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urlencode, urljoin, urlsplit, urlunsplit
+
+from bs4 import BeautifulSoup, NavigableString, Tag, XMLParsedAsHTMLWarning
 
 from indexer.errors import FetchError
 from indexer.fetch.client import DOCUMENT_KINDS, Client
@@ -94,6 +103,10 @@ def meeting_url(root: str, meeting_id: int) -> str:
     return service_url(root, "GetMeeting", lMeetingId=meeting_id)
 
 
+def documents_page_url(root: str, committee_id: int, meeting_id: int) -> str:
+    return f"{root}ieListDocuments.aspx?{urlencode({'CId': committee_id, 'MId': meeting_id})}"
+
+
 # -- reading the service's answers -------------------------------------------------------
 
 def _xml(data: bytes, what: str) -> ET.Element:
@@ -103,11 +116,34 @@ def _xml(data: bytes, what: str) -> ET.Element:
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
-        raise FetchError(f"{what}: not the XML the ModernGov service sends ({exc})") from None
+        if not data.lstrip().startswith(b"<?xml"):
+            raise FetchError(f"{what}: not the XML the ModernGov service sends ({exc})") from None
+        root = _forgiving(data)
     for element in root.iter():
         if isinstance(element.tag, str):
             element.tag = element.tag.rsplit("}", 1)[-1].lower()
     return root
+
+
+def _forgiving(data: bytes) -> ET.Element:
+    """The answer read as HTML (tags lower-cased, unclosed tags closed), as an element tree."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)  # deliberately: the strict parser refused it
+        soup = BeautifulSoup(data, "html.parser")
+    root = ET.Element("answer")
+    _copy_children(soup, root)
+    return root
+
+
+def _copy_children(source: Tag | BeautifulSoup, target: ET.Element) -> None:
+    texts = []
+    for child in source.children:
+        if isinstance(child, Tag):
+            element = ET.SubElement(target, child.name.lower())
+            _copy_children(child, element)
+        elif isinstance(child, NavigableString) and type(child) is NavigableString:
+            texts.append(str(child))
+    target.text = "".join(texts)
 
 
 def _text(element: ET.Element, tag: str) -> str:
@@ -162,6 +198,24 @@ def parse_meeting_documents(data: bytes, what: str = "GetMeeting") -> list[Linke
                 walk(child, on_item or child.tag == "agendaitem")
 
     walk(root, False)
+    return found
+
+
+def parse_documents_page(html: bytes, page_url: str, meeting_id: int) -> list[LinkedDoc]:
+    """The links of a meeting's documents page into the meeting's own folder
+    (`documents/g<meeting id>/…`), titled by their text (or title attribute, or file name)."""
+    own = re.compile(rf"/documents/g{meeting_id}/", re.I)
+    found: list[LinkedDoc] = []
+    seen: set[str] = set()
+    for anchor in BeautifulSoup(html, "html.parser").find_all("a", href=True):
+        url = urljoin(page_url, str(anchor["href"]).strip())
+        path = unquote(urlsplit(url).path)
+        if not own.search(path) or url in seen:
+            continue
+        seen.add(url)
+        text = " ".join(anchor.get_text(" ", strip=True).split())
+        hint = re.sub(r"^link to\s+", "", str(anchor.get("title") or ""), flags=re.I).strip()
+        found.append(LinkedDoc(text or hint or path.rsplit("/", 1)[-1], url, False, False))
     return found
 
 
@@ -253,6 +307,8 @@ def committee_papers(
         except FetchError as exc:
             on_error(" ".join(str(exc).split()))
             continue
+        if not {"minutes", "agenda pack"} <= {kind for kind, _ in meeting_papers(documents)}:
+            documents += _documents_page(client, root, chosen.id, meeting.id, on_error)
         for kind, document in meeting_papers(documents):
             wanted.append(Wanted(
                 url=urljoin(root, document.url),
@@ -265,3 +321,14 @@ def committee_papers(
                 label=document.title,
             ))
     return chosen, wanted
+
+
+def _documents_page(client: Client, root: str, committee_id: int, meeting_id: int,
+                    on_error: Callable[[str], None]) -> list[LinkedDoc]:
+    url = documents_page_url(root, committee_id, meeting_id)
+    try:
+        page = client.get(url, ("html",))
+    except FetchError as exc:
+        on_error(" ".join(str(exc).split()))
+        return []
+    return parse_documents_page(page.body or b"", page.final_url, meeting_id)
