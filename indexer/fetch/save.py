@@ -79,13 +79,16 @@ def save_documents(
     partial = state_dir(corpus) / "partial"
     partial.mkdir(parents=True, exist_ok=True)
     outcomes: list[Outcome] = []
-    bar = tqdm(wanted, desc="Fetching", unit="file", disable=not progress or not wanted)
+    bar = tqdm(wanted, desc="Fetching", unit="file", leave=False, disable=not progress or not wanted)
     for item in bar:
         try:
             outcome = _save_one(client, item, corpus, manifest, partial, state)
         except FetchError as exc:
-            outcome = Outcome(item.url, FAILED, message=" ".join(str(exc).split()))
+            line = " ".join(str(exc).split())
+            outcome = Outcome(item.url, FAILED, message=f"{item.label}: {line}" if item.label else line)
+            bar.clear()  # the line is not printed through the bar
             on_error(outcome.message or "")
+            bar.refresh()
         outcomes.append(outcome)
     bar.close()
     return FetchReport(tuple(outcomes), client.requests)
