@@ -193,3 +193,13 @@ def test_a_row_edited_by_hand_is_kept_and_a_deleted_file_fetched_again(board: Fa
     assert "1 new, 0 changed, 3 unchanged" in again.output, again.output
     assert rows(corpus)[name]["body"] == "Performance Board"
     assert (corpus / "performance-and-delivery-board_2023-09-13_meeting-notes.docx").read_bytes() == NOTES_2023
+
+
+def test_a_malformed_manifest_stops_the_run_before_any_download(board: FakeSite, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "manifest.csv").write_text("file,date\nnotes.txt,25/09/2019\n", encoding="utf-8")
+    result = fetch_page(board, corpus)
+    assert result.exit_code == 1
+    assert "row 2: the 'date' field '25/09/2019' is not a date" in result.output
+    assert board.requested("/media/") == []

@@ -61,7 +61,7 @@ class FetchReport:
 
 
 def manifest_path(corpus: Path) -> Path:
-    return corpus / next(iter(sorted(MANIFEST_NAMES)))
+    return corpus / MANIFEST_NAMES[0]
 
 
 def save_documents(
@@ -76,6 +76,8 @@ def save_documents(
     corpus.mkdir(parents=True, exist_ok=True)
     state = load_state(corpus)
     manifest = manifest_path(corpus)
+    if manifest.is_file():
+        read_manifest(manifest)  # a malformed manifest stops the run before anything is downloaded
     partial = state_dir(corpus) / "partial"
     partial.mkdir(parents=True, exist_ok=True)
     outcomes: list[Outcome] = []
