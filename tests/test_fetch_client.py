@@ -189,3 +189,14 @@ def test_a_404_is_one_line_and_not_retried(site: FakeSite) -> None:
         client(site).get("/missing.pdf", ("pdf",))
     assert "404" in one_line(caught)
     assert len(site.requested("/missing.pdf")) == 1
+
+
+def test_a_retry_after_from_the_server_is_waited_for(site: FakeSite) -> None:
+    site.add("/busy.pdf", status=429, body=b"slow down", content_type="text/plain", headers={"Retry-After": "7"})
+    waits: list[float] = []
+    c = client(site, retries=1, backoff=0.5)
+    c.sleep = waits.append
+    with pytest.raises(FetchError) as caught:
+        c.get("/busy.pdf", ("pdf",))
+    assert "429" in one_line(caught)
+    assert waits == [7.0]

@@ -2,10 +2,10 @@
 
 Polite: one request at a time with a delay between them (longer if robots.txt asks
 for a Crawl-delay), an honest User-Agent, robots.txt honoured, retries with exponential
-backoff on 5xx, 429, time-outs and dropped connections. Safe: only http and https; only
-the site given (a redirect to another host is refused unless that host is allowed);
-a size limit per file, checked against Content-Length before reading and again while
-reading; the content type checked against what was asked for, and PDF and DOCX bodies
+backoff on 5xx, 429, time-outs and dropped connections (longer if the server sends
+Retry-After). Safe: only http and https; only the site given (a redirect to another
+host is refused unless that host is allowed); a size limit per file, checked against
+Content-Length before reading and again while reading; the content type checked against what was asked for, and PDF and DOCX bodies
 against their signatures. A download is written to a file the caller names (a hidden
 temporary file) and only the caller moves it into place, so a failed or interrupted
 download never leaves a partial file in the corpus. Nothing fetched is executed.
@@ -57,6 +57,7 @@ SAFE_QUERY = SAFE_PATH + "?"
 
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
+MAX_RETRY_AFTER = 300.0  # seconds: a longer Retry-After is capped rather than obeyed
 CHUNK = 64 * 1024
 
 
@@ -90,7 +91,12 @@ class Fetched:
 
 
 class _Retry(Exception):
-    """A failure worth another try: the reason is one short phrase."""
+    """A failure worth another try: the reason is one short phrase; `wait` is how long the
+    server asked us to wait (Retry-After), if it said."""
+
+    def __init__(self, reason: str, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.wait = wait
 
 
 class _Refused(FetchError):
@@ -227,7 +233,7 @@ class Client:
                 if n == self.policy.retries:
                     tries = "1 try" if n == 0 else f"{n + 1} tries"
                     raise FetchError(f"{url}: {exc} (gave up after {tries})") from None
-                self.sleep(self.policy.backoff * 2**n)
+                self.sleep(max(self.policy.backoff * 2**n, min(exc.wait or 0.0, MAX_RETRY_AFTER)))
         raise AssertionError("unreachable")
 
     def _get_once(self, url: str, expect: tuple[str, ...], headers: dict[str, str], into: Path | None) -> Fetched:
@@ -263,7 +269,8 @@ class Client:
                         self._check_robots(current)
                     continue
                 if exc.code == 429 or exc.code >= 500:
-                    raise _Retry(f"the server answered {exc.code}") from None
+                    after = (exc.headers.get("Retry-After") or "").strip()
+                    raise _Retry(f"the server answered {exc.code}", float(after) if after.isdigit() else None) from None
                 raise _Refused(f"{current}: the server answered {exc.code} ({exc.reason})", exc.code) from None
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
