@@ -570,8 +570,10 @@ def _by_manifest(e: KindEvidence) -> str | None:
 
 
 # Tried in order; the first that knows decides, and a document nothing speaks for is a report.
+# What the document says of itself comes first, then the publisher's word (the manifest),
+# then what its content implies.
 KIND_FINDERS: tuple[Callable[[KindEvidence], str | None], ...] = (
-    _by_marker, _by_report_fields, _by_heading, _by_notes_fields, _by_roster, _by_manifest,
+    _by_marker, _by_report_fields, _by_heading, _by_notes_fields, _by_manifest, _by_roster,
 )
 
 

@@ -234,3 +234,9 @@ def test_a_sites_menus_breadcrumbs_and_cookie_banner_are_not_read(tmp_path: Path
 def test_a_decision_records_body_is_the_office_that_made_it(heading: str, body: str) -> None:
     doc = _doc(f"{heading}\n\nDECISION NOTICE\n\nTitle: Fleet\n\nDecision\nI approve the purchase of vans.\n\nDate: 1 May 2025\n")
     assert (doc.kind, doc.body, doc.date) == (DocumentKind.DECISION, body, date(2025, 5, 1))
+
+
+def test_the_manifests_document_type_outranks_a_guess_from_the_attendees() -> None:
+    text = "Performance and Delivery Board" + MEETING
+    assert _doc(text).kind == DocumentKind.MINUTES  # attendees and discussion: a meeting's record
+    assert _doc(text, manifest=ManifestRow(document_type="meeting notes")).kind == DocumentKind.MEETING_NOTES
