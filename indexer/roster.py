@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from indexer.layout import BULLET_RE, Line, clean_inline
 from indexer.records import Attendee
@@ -29,8 +30,10 @@ from indexer.vocabulary import HONORIFIC_PATTERN, POLICE_AREAS, strip_titles
 NAME_TOKEN = r"(?:[A-Z][a-zA-Z'’\-]+|[A-Z]\.?)"
 # A name as written on a roster: an optional run of titles, up to four given names or
 # initials, and a surname ("Cllr Mrs J Hollingsbee", "Tom Reed", "Baroness Ann Hale").
+# A peer's title may end in a place: "Lord Bramwell of Esher".
 NAME_RE = re.compile(
-    rf"^(?:{HONORIFIC_PATTERN}\s+)*(?:{NAME_TOKEN}\s+){{0,4}}(?:[A-Z][a-zA-Z'’\-]+|[A-Z]{{2,}})$"
+    rf"^(?:{HONORIFIC_PATTERN}\s+)*(?:{NAME_TOKEN}\s+){{0,4}}(?:[A-Z][a-zA-Z'’\-]+|[A-Z]{{2,}})"
+    r"(?:\s+of\s+[A-Z][a-zA-Z'’\-]+)?$"
 )
 TITLED_RE = re.compile(rf"^{HONORIFIC_PATTERN}\s", re.I)
 DASH_ENTRY_RE = re.compile(r"^(?P<name>[^–—\-(]+?)\s+[–—-]\s+(?P<role>.+?)(?:\s*\((?P<abbr>[A-Za-z/ ]{2,12})\))?\s*$")
@@ -168,8 +171,16 @@ def clean_name(name: str) -> str:
 
 
 def _name_ok(raw: str) -> bool:
+    """Whether `raw` reads as a person's name, not an office followed by one."""
     raw = clean_inline(raw).strip(" ,")
+    if _office_first_re().match(raw):
+        return False
     return NAME_RE.match(strip_titles(raw) if TITLED_RE.match(raw) else raw) is not None and bool(clean_name(raw))
+
+
+@lru_cache(maxsize=1)
+def _office_first_re() -> re.Pattern[str]:
+    return re.compile(rf"^(?:{role_pattern()})\s")
 
 
 def _entry(raw_name: str, role_text: str | None, role: str | None = None, initials: str | None = None) -> RosterEntry:
@@ -264,12 +275,14 @@ def _bare_name(entry: str) -> RosterEntry | None:
     return _entry(raw, None)
 
 
-ENTRY_READERS = (_cells, _initials_entry, _dash_entry, _paren_entry, _role_first, _bare_name)
+ENTRY_READERS = (_initials_entry, _dash_entry, _paren_entry, _role_first, _bare_name)
 
 
 def parse_entry(entry: str) -> RosterEntry | None:
     """One attendee as read from its entry, or None if the text is not a person."""
-    entry = _row_text(entry) if _table_row(entry) else clean_inline(entry)
+    if _table_row(entry):
+        return _cells(_row_text(entry))  # a row's cells are read as cells, never as one name
+    entry = clean_inline(entry)
     for reader in ENTRY_READERS:
         found = reader(entry)
         if found is not None:
