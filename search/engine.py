@@ -390,6 +390,7 @@ def hit_json(hit: Hit) -> dict[str, object]:
         "meeting_date": p.meeting_date.isoformat() if p.meeting_date else None,
         "date_inferred": p.date_inferred,
         "body": p.body,
+        "area": p.area,
         "document": p.document_title,
         "document_kind": p.document_kind,
         "source": p.source,

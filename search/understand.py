@@ -59,7 +59,7 @@ from functools import lru_cache
 from indexer.errors import QueryError
 from search.filters import Filters, canonical_area, canonical_kind, name_tokens
 from indexer.roles import canonical_role, role_pattern
-from indexer.vocabulary import HONORIFIC_PATTERN, POLICE_AREAS, find_area
+from indexer.vocabulary import HONORIFIC_PATTERN, MONTH_PATTERN, MONTHS, POLICE_AREAS, find_area
 
 
 @dataclass(frozen=True)
@@ -83,17 +83,8 @@ class Understood:
 
 # -- dates ---------------------------------------------------------------------------
 
-_MONTHS: dict[str, int] = {}
-for _number, _name in enumerate(calendar.month_name):
-    if _name:
-        _MONTHS[_name.lower()] = _number
-        _MONTHS[_name[:3].lower()] = _number
-_MONTHS["sept"] = 9
-
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?![a-z])"
-)
+_MONTHS = MONTHS  # the vocabulary's month names and abbreviations
+_MONTH = MONTH_PATTERN + r"(?![a-z])"
 # A year is 1990-2099 standing alone: not part of a longer number ("20245"), an amount
 # ("£2019", "2,019"), a percentage, a financial year ("2022/23", "2022-23") or a decimal.
 _YEAR_CORE = r"(?<![\w£$€./,:\-–])(?:199\d|20\d\d)(?![\w%/]|[.,:]\d)"

@@ -97,12 +97,19 @@ def document_json(doc: Document) -> dict[str, Any]:
         "date_range": [d.isoformat() for d in doc.date_range] if doc.date_range else None,
         "date_inferred": doc.date_inferred,
         "attendees": [
-            {"role": a.role, "name": a.name, "role_title": a.role_title, "organisation": a.organisation, "status": a.status}
+            {"role": a.role, "name": a.name, "role_title": a.role_title, "organisation": a.organisation, "status": a.status,
+             "acting": a.acting, "initials": a.initials}
             for a in doc.attendees
         ],
         "items": [{"number": i.number, "title": i.title} for i in doc.items],
         "source_url": doc.source_url,
     }
+
+
+def _office(a: Any) -> str:
+    """"CC", "CC, acting", or the title as written when it is none of ours."""
+    office = a.role or a.role_title or "-"
+    return f"{office}, acting" if a.acting else office
 
 
 def date_label(doc_date: Any, date_range: Any, inferred: bool) -> str:
@@ -132,7 +139,7 @@ def documents(paths: tuple[str, ...], as_json: bool) -> None:
         click.echo(f"    {d.title}  [{d.source}]")
         present = [a for a in d.attendees if a.status != "apologies"]
         if present:
-            click.echo("    attendees: " + "; ".join(f"{a.name} ({a.role or a.role_title or '-'})" for a in present))
+            click.echo("    attendees: " + "; ".join(f"{a.name} ({_office(a)})" for a in present))
         apologies = [a for a in d.attendees if a.status == "apologies"]
         if apologies:
             click.echo("    apologies: " + "; ".join(f"{a.name} ({a.role or '-'})" for a in apologies))
