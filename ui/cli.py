@@ -449,21 +449,35 @@ DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
 @click.option("--baseline/--no-baseline", default=True, show_default=True, help="Also score the naive fixed-chunk pipeline.")
 @click.option("--details", is_flag=True, help="Per question type, and the weakest questions.")
 @click.option("--answers", is_flag=True, help="Also run `ask` on every question and report its refusal rates (slower).")
+@click.option("--records", is_flag=True,
+              help="Score the parser on the held-out records of eval/areas (date, body, kind, area, attendees); "
+                   "retrieval only with --questions (an index of eval/areas/corpus, no naive baseline: it reads corpus/ only).")
 @click.option("--json", "as_json", is_flag=True)
 @one_line_errors
 def evaluate_command(question_files: tuple[Path, ...], index_dir: Path | None, baseline: bool, details: bool,
-                     answers: bool, as_json: bool) -> None:
+                     answers: bool, records: bool, as_json: bool) -> None:
     """nDCG@10, Recall@10, MRR@10 and attribution for BM25, dense and hybrid retrieval."""
     from eval.naive import run_naive
     from eval.run import answer_refusals, evaluate, format_report, per_type, weakest
     from search.engine import open_searcher
 
+    if records:
+        from eval.records import format_records, records_json, score_corpus
+
+        scores = score_corpus()
+        parsing = records_json(scores)
+        if as_json and not question_files:
+            print_json(parsing)
+        elif not as_json:
+            click.echo(format_records(scores) + "\n")
+        if not question_files:
+            return
     files = list(question_files) or [p for p in (PROJECT_ROOT / "eval" / "questions.jsonl", DEV_QUESTIONS) if p.exists()]
     searcher = open_searcher(index_dir)
     reports = []
     for path in files:
         report = evaluate(searcher, path, DEFAULT_CORPUS / "manifest.csv")
-        naive = run_naive(path) if baseline else None
+        naive = run_naive(path) if baseline and not records else None
         refusals = answer_refusals(searcher, path) if answers else None
         reports.append({"ours": report, "naive": naive, "answers": refusals})
         if not as_json:
@@ -478,7 +492,7 @@ def evaluate_command(question_files: tuple[Path, ...], index_dir: Path | None, b
                 click.echo("weakest (hybrid nDCG@10): " + ", ".join(weakest(report)))
             click.echo()
     if as_json:
-        print_json(reports)
+        print_json({"records": parsing, "retrieval": reports} if records else reports)
 
 
 # -- serve -----------------------------------------------------------------------
