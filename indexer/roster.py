@@ -19,7 +19,7 @@ the text meet on "A Jones". An acting or temporary rank is the office, marked ac
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from indexer.layout import BULLET_RE, Line, clean_inline
@@ -89,6 +89,7 @@ class RosterEntry:
     titled: bool = False  # written with a title ("Cllr", "Mrs"): on a panel, a Member
     acting: bool = False
     initials: str | None = None
+    organisation: str | None = None  # as the entry itself names it: "(Sussex Police)"
 
 
 def _strip_bullet(text: str) -> str:
@@ -243,14 +244,23 @@ def _dash_entry(entry: str) -> RosterEntry | None:
 
 
 def _paren_entry(entry: str) -> RosterEntry | None:
-    """"Mr P M Hill OBE (Chairman)"; "(substitute for …)" gives no office."""
+    """"Mr P M Hill OBE (Chairman)", "Mark Ellery (Chief Executive, OPCC)"; "Chief Constable
+    Jo Pennant QPM (Sussex Police)", where the brackets name the organisation; "(substitute
+    for …)" gives no office."""
     m = PAREN_ENTRY_RE.match(entry)
-    if not m or not _name_ok(m.group("name")):
+    if not m:
         return None
-    role_text = m.group("role").strip()
-    if canonical_role(role_text) is None and re.match(r"substitute|representing|for\b", role_text, re.I):
-        return _entry(m.group("name"), None)
-    return _entry(m.group("name"), role_text)
+    name, bracketed = m.group("name"), m.group("role").strip()
+    # "Chief Executive, OPCC": the office, then whose.
+    office = canonical_role(bracketed) or canonical_role(bracketed.split(",")[0])
+    if not _name_ok(name):
+        first = _role_first(name)
+        if first is None:
+            return None
+        return first if office is not None else replace(first, organisation=bracketed)
+    if office is None and re.match(r"substitute|representing|for\b", bracketed, re.I):
+        return _entry(name, None)
+    return _entry(name, bracketed, role=office)
 
 
 def _role_first(entry: str) -> RosterEntry | None:
@@ -323,7 +333,7 @@ def parse_roster(regions: list[tuple[str, list[Line]]], *, panel: bool = False) 
                         name=entry.name,
                         role=role,
                         role_title=entry.role_text or (role_title(role) if role else None),
-                        organisation=organisation,
+                        organisation=entry.organisation or organisation,
                         status=status,
                         acting=entry.acting,
                         initials=entry.initials,

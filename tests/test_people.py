@@ -41,6 +41,9 @@ from indexer.speakers import MENTION_READERS, PERSON_MATCHERS, find_speakers, ma
         ("Ffion Rees – Deputy Police, Fire and Crime Commissioner (DPFCC)", "Ffion Rees", "DPCC", False, None),
         ("Mark Lowe (Sussex Police and Crime Commissioner)", "Mark Lowe", "PCC", False, None),
         ("Chair: Cllr Ann Bell", "Ann Bell", "Chair", False, None),
+        ("Chief Constable Ann Rook QPM (Surrey Police)", "Ann Rook", "CC", False, None),
+        ("Lee Hart (Chief Executive, OPCC)", "Lee Hart", "CE", False, None),
+        ("Cllr Ed Moor (substitute for Cllr Al Pike)", "Ed Moor", None, False, None),
     ],
 )
 def test_roster_entry_forms(entry: str, name: str, role: str | None, acting: bool, initials: str | None) -> None:
@@ -50,6 +53,11 @@ def test_roster_entry_forms(entry: str, name: str, role: str | None, acting: boo
 
 
 @pytest.mark.parametrize("line", ["Fighting Crime", "Welcome and Introductions", "Name\tInitials\tRole", "Budget Update"])
+def test_organisation_in_brackets_after_an_office_and_name() -> None:
+    entry = parse_entry("Chief Constable Ann Rook QPM (Surrey Police)")
+    assert entry is not None and entry.organisation == "Surrey Police"
+
+
 def test_headings_are_not_names(line: str) -> None:
     assert not is_roster_line(line)
 
