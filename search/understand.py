@@ -44,7 +44,8 @@ The rules, and the ambiguous cases they settle:
   Police", by any name the vocabulary gives it) is an area filter when the records hold more
   than one area and that one among them. With one area in the records there is nothing to
   choose; an area the records do not hold is noted and not filtered on. A body's name is read
-  first, so "the Kent and Medway Police and Crime Panel" stays a body.
+  first, so "the Kent and Medway Police and Crime Panel" stays a body; "the Panel" that fits
+  several panels is the one of the area named ("at the Panel in Sussex").
 """
 
 from __future__ import annotations
@@ -709,6 +710,12 @@ def understand(
     text, kind, body_hint, kind_notes = _kinds(text)
     text, body, body_notes = _bodies(text, known_bodies, body_hint)
     text, area, area_notes = _areas(text, known_areas)
+    if body is None and area is not None and any(n.startswith("body:") for n in body_notes):
+        # "the Panel" fits several panels, but only one of them is in the area named.
+        local = [b for b in known_bodies if find_area(b) == area]
+        text_local, body_local, notes_local = _bodies(text, local, body_hint)
+        if body_local is not None:
+            text, body, body_notes = text_local, body_local, notes_local
     text, speaker, speaker_notes = _speakers(text, known_names)
     return Understood(
         text=_tidy(text),

@@ -63,6 +63,8 @@ def test_the_panel_is_no_body_filter_when_two_panels_fit() -> None:
     one = u("What was said about drones at the Panel?", bodies=TWO_PANELS[:1] + TWO_PANELS[2:])
     assert one.body == "Kent and Medway Police and Crime Panel"
     assert u("drones at the Sussex panel").body == "Sussex Police and Crime Panel"
+    r = u("What was said at the Panel in Sussex about drones?")
+    assert (r.body, r.area, r.text) == ("Sussex Police and Crime Panel", "Sussex", "What was said about drones")
 
 
 def test_explicit_area_wins_and_is_checked() -> None:
