@@ -117,10 +117,40 @@ def is_roster_line(text: str) -> bool:
         return entry is not None
     if _org_header(text) is not None:
         return True
-    entries = [parse_entry(e) for e in split_entries(text)]
+    entries = [parse_entry(e) for e in _whole_pieces(text)]
+    if _starts_mid_entry(text):
+        # "Ealing, Cllr Emma Foster, …": the end of a name wrapped above, and whole entries.
+        return all(e is not None and _credible(e) for e in entries[1:])
     # A bare pair of capitalised words ("Fighting Crime") is a name only if none of its
     # words is a heading's.
     return bool(entries) and all(e is not None and _credible(e) for e in entries)
+
+
+_DANGLING_RE = re.compile(rf"^(?:{HONORIFIC_PATTERN}\s*)+$|^[A-Z]\.?$")
+
+
+def _whole_pieces(text: str) -> list[str]:
+    """The entries of a line, less a title or initial left at its end by the wrap ("…, Cllr")."""
+    pieces = split_entries(text)
+    return pieces[:-1] if len(pieces) > 1 and _DANGLING_RE.match(pieces[-1]) else pieces
+
+
+def _starts_mid_entry(text: str) -> bool:
+    """A wrapped line that begins with the rest of the entry above it: "Ealing, Cllr Emma
+    Foster, Cllr Finn Grey" after "…, Cllr Dev". The first piece is a word or two in
+    capitals that is no entry alone, and the entries after it are."""
+    pieces = _whole_pieces(_strip_bullet(text))
+    if not pieces:
+        return False
+    # "Wood (Independent Member)" after "… and Mr Vic": a surname alone, then its office.
+    bracketed = re.fullmatch(r"[A-Z][\w'’\-]*\s*\([^()]+\)", pieces[0]) is not None
+    if not bracketed and (len(pieces) < 2 or not re.fullmatch(r"[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)?", pieces[0])):
+        return False
+    first = parse_entry(pieces[0])
+    if first is not None and _credible(first) and not bracketed:
+        return False
+    rest = [parse_entry(p) for p in pieces[1:]]
+    return all(e is not None and _credible(e) for e in rest)
 
 
 def _credible(entry: RosterEntry) -> bool:
@@ -360,7 +390,7 @@ def _chunks(lines: list[Line]) -> list[str]:
         starts_new = (
             BULLET_RE.match(line.text) is not None
             or _org_header(text) is not None
-            or (bool(chunks) and _complete(chunks[-1]) and is_roster_line(text))
+            or (bool(chunks) and _complete(chunks[-1]) and is_roster_line(text) and not _starts_mid_entry(text))
         )
         if _table_row(text) or (chunks and _table_row(chunks[-1])):
             starts_new = True  # a row is one entry, whole

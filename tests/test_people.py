@@ -246,3 +246,23 @@ def test_undated_notes_of_an_area_with_no_holder_stay_unnamed() -> None:
     resolved = {f.source: f for f in resolve_corpus(files)}
     assert _cc_names(resolved["sussex-undated.txt"]) == {(None, False)}
 
+
+
+FIRST = "Ann Ben Cara Dev Emma Finn Gita Hugo Iris Jack Kate Liam Maya Noah Olga Paul Rhea Sam Tara Umar".split()
+LAST = ("Bell Cole Dunne Ealing Foster Grey Hart Irwin Jules Kerr Lowe Marsh Noble Owens Pryor Quinn Rowe "
+        "Shaw Tate Upton").split()
+
+
+@pytest.mark.parametrize("width", range(40, 101, 6))
+def test_a_long_present_paragraph_wrapped_anywhere_keeps_every_member(width: int) -> None:
+    import textwrap
+
+    names = ", ".join(f"Cllr {f} {s}" for f, s in zip(FIRST, LAST)) + " and Mr Vic Wood (Independent Member)"
+    text = (
+        "MINUTES of a meeting of the Cleveland Police and Crime Panel held at Town Hall on 3 March 2026.\n\n"
+        + "\n".join(textwrap.wrap(f"Present: {names}", width))
+        + "\n\n1. Minutes\nThe Chair said the minutes were agreed.\n"
+    )
+    doc = _one(text).documents[0]
+    assert [a.name for a in doc.attendees] == [f"{f} {s}" for f, s in zip(FIRST, LAST)] + ["Vic Wood"]
+    assert [i.title for i in doc.items] == ["Minutes"]  # no attendee line became an item
