@@ -149,9 +149,16 @@ def _titled_mentions(text: str, roster: Sequence[Attendee]) -> list[Mention]:
     return out
 
 
+# "the MP said", "a local MP said": capitals after a determiner are a title or an
+# organisation, not someone's initials.
+_DETERMINED_RE = re.compile(r"\b(?:the|a|an|his|her|their|its|our|local|each|every|any)\s+$", re.I)
+
+
 def _initials_mentions(text: str, roster: Sequence[Attendee]) -> list[Mention]:
     out = []
     for m in _initials_re().finditer(text):
+        if _DETERMINED_RE.search(text[max(0, m.start() - 12) : m.start()]):
+            continue
         who = match_initials(m.group("initials"), roster)
         if who is not None and who.status != "apologies":
             out.append((m.start(), m.end("initials"), Speaker(who.role, who.name, m.group("initials"))))

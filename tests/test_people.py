@@ -149,6 +149,7 @@ ROSTER = (
     Attendee("Dev Patel", "Vice Chair", "Vice-Chairman"),
     Attendee("Nadia Fenwick", "DCC", "Deputy Chief Constable", status="apologies"),
     Attendee("Mark Lowe", "PCC", "Sussex Police and Crime Commissioner"),
+    Attendee("Mia Park", "Member", None),
 )
 
 
@@ -166,6 +167,9 @@ ROSTER = (
          [("PCC", None, "The Essex Police, Fire and Crime Commissioner")]),
         ("NF said nothing; the DCC advised on overtime.", [("DCC", None, "the DCC")]),
         ("ASB reported was high.", []),  # capitals that are nobody's initials
+        ("The local MP said she agreed.", []),  # Mia Park's initials, but an MP here
+        ("MP asked about cycle theft.", [("Member", "Mia Park", "MP")]),
+        ("ML said he agreed.", [("PCC", "Mark Lowe", "ML")]),
         ("Dr Okafor queried the cost.", [(None, "Okafor", "Dr Okafor")]),  # not on the roster
     ],
 )
