@@ -132,3 +132,17 @@ def test_cli_prints_the_notice_and_checks_the_area(fake_searcher: Any) -> None:
     bad = CliRunner().invoke(main, ["search", "drones", "--area", "Narnia", *args])
     assert bad.exit_code != 0 and "area: unknown police area 'Narnia'" in bad.output
     assert "Traceback" not in bad.output
+
+
+@pytest.mark.parametrize(
+    "query, speaker, text",
+    [
+        ("What did Prof Jones say about drones?", "Prof Jones", "drones"),
+        ("What did Baroness Whitby ask about knife crime", "Baroness Whitby", "knife crime"),
+        ("What did the PFCC say about fire stations", "PCC", "fire stations"),
+        ("what did the T/DCC report on overtime", "DCC", "overtime"),
+    ],
+)
+def test_titles_and_offices_of_the_vocabulary_in_questions(query: str, speaker: str, text: str) -> None:
+    r = understand(query)
+    assert (r.speaker, r.text) == (speaker, text)
