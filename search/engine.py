@@ -3,6 +3,7 @@ BM25 and dense rankings fused, each hit with the ranks that produced it."""
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -352,8 +353,6 @@ def _day(d: date) -> str:
 def describe_period(since: date | None, until: date | None) -> str:
     """A date filter in words: "on 15 September 2020", "in September 2020", "in 2020",
     "between 1 March 2020 and 30 June 2020", "since 1 May 2021", "until 31 May 2021"."""
-    import calendar
-
     if since is not None and until is not None:
         if since == until:
             return f"on {_day(since)}"
