@@ -18,6 +18,7 @@ from indexer.embed import Embedder
 from indexer.errors import QueryError
 from indexer.records import Passage
 from indexer.store import LoadedIndex
+from indexer.vocabulary import POLICE_AREAS
 from search.dense import search_dense
 from search.filters import filter_mask
 from search.fuse import rrf
@@ -53,8 +54,13 @@ QUESTION_WORDS = frozenset(
         "what which who whom whose when where why how did does do has have had was were is are be been "
         "say said says tell told report reported reports ask asked asks raise raised raises hear heard "
         "discuss discussed mention mentioned point points update updates anything something said about "
-        "board panel meeting meetings commission commissioner force kent police"
+        "board panel meeting meetings commission commissioner force police"
     )
+) | frozenset(
+    # A police area's name says where, not what about ("Kent", "Sussex", "Thames Valley"); the
+    # compass and place words shared with topics ("north", "city", "isle") stay topic words.
+    t for area, aliases in POLICE_AREAS.items() for name in (area, *aliases) for t in tokenize(name)
+    if t not in set(tokenize("north south west east northern city county greater isle isles valley and of the met"))
 )
 
 
