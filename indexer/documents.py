@@ -37,13 +37,15 @@ REPORT_START_RE = re.compile(
     r"^\s*(?:introduction|purpose(?:\s+of\s+(?:the\s+)?report)?|executive\s+summary|summary|background)\s*:?\s*$", re.I
 )
 LABEL_RE = re.compile(
-    r"^[ \t#*]*(?P<label>title|date\s*(?:&|and)\s*time|date|time|venue|location|attendees|present|also\s+present|"
-    r"(?:also\s+)?in\s+attendance|officers(?:\s+(?:present|in\s+attendance))?|apologies(?:\s+for\s+absence)?|to|from|by|subject|reference|originator)[ \t*]*"
+    r"^[ \t#*]*(?P<label>title|date\s*(?:&|and)\s*time|date|time|venue|location|attendees|present|(?:also|members|officers)\s+present|"
+    r"(?:also\s+)?in\s+attendance|officers(?:\s+in\s+attendance)?|apologies(?:\s+for\s+absence)?|to|from|by|subject|reference|originator)[ \t*]*"
     r"(?::|(?<=apologies)(?=[ \t]*$)|(?<=attendees)(?=[ \t]*$))[ \t]*(?P<value>.*)$",
     re.I,
 )
-ROSTER_LABELS = {"attendees", "present", "also present", "in attendance", "apologies", "apologies for absence", "officers",
-                 "also in attendance"}
+ROSTER_LABELS = {
+    "attendees", "present", "also present", "members present", "officers present", "in attendance",
+    "also in attendance", "apologies", "apologies for absence", "officers", "officers in attendance",
+}
 MINUTES_BODY_RE = re.compile(r"minutes\s+of\s+(?:a|the)\s+(?:\w+\s+)?meeting\s+of\s+(?:the\s+)?(?P<body>.+?)\s+held\b", re.I)
 NEXT_MEETING_RE = re.compile(r"date\s+of\s+(?:the\s+)?next\s+(?:meeting\s+of\s+(?:the\s+)?)?(?P<body>[^:\n]{3,80}?)\s*:\s*(?P<date>[^\n]+)", re.I)
 PREVIOUS_MEETING_RE = re.compile(
@@ -209,7 +211,7 @@ def _roster_label(label: str) -> str:
     """Labels that mean the same status, as the roster reader knows them."""
     if label.startswith("apologies"):
         return "apologies"
-    return "in attendance" if label.startswith(("officers", "also in")) else label
+    return "in attendance" if label in ("officers", "officers in attendance") else label
 
 
 def _roster_region(lines: list[Line], i: int, stop: int, value: str) -> tuple[list[Line], int]:
