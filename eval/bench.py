@@ -578,7 +578,7 @@ def synthetic_build(
     """Make and index the synthetic corpus; measured index work and extrapolated embedding."""
     from indexer.embed import config_for
     from indexer.store import write_index
-    from search import lexical
+    from indexer import lexical
     import indexer.store as store
 
     config = config or config_for(embedder)

@@ -47,7 +47,7 @@ class IndexConfig:
     bm25_b: float = 0.75
     # bm25s scoring variant. Lucene's IDF, log(1 + (N - df + 0.5) / (df + 0.5)), stays
     # positive for words found in most passages ("police"), where Robertson's goes
-    # negative; see search.lexical for how it is checked against rank-bm25.
+    # negative; see indexer.lexical for how it is checked against rank-bm25.
     bm25_method: str = "lucene"
     # Fusion, tuned on eval/questions.jsonl only (see README): a small k lets the top of each
     # list count, and BM25 leads because the records' own words (101, PCSO, Op Soteria) are

@@ -12,8 +12,8 @@ Layout of an index folder (all paths relative to it):
                       that all offsets point into, and how many passages, documents and
                       actions it contributed (so one file's records can be reused)
     embeddings.npy    float32 (passages x dim), no pickle
-    dense.faiss       FAISS index over embeddings.npy (search.dense)
-    lexical/          BM25 arrays and vocabulary (search.lexical)
+    dense.faiss       FAISS index over embeddings.npy (indexer.dense)
+    lexical/          BM25 arrays and vocabulary (indexer.lexical)
 
 Writing builds the new folder beside the target (`.<name>.tmp-<pid>`), fsyncs it, then
 swaps: target -> `.<name>.old-<pid>`, tmp -> target, old deleted. At every instant either
@@ -51,9 +51,9 @@ from indexer.records import (
     passage_from_json,
     to_json,
 )
-from search.dense import HNSW_THRESHOLD, build_dense_index, load_dense, save_dense
-from search.glossary import mine as mine_glossary
-from search.lexical import LexicalIndex
+from indexer.dense import HNSW_THRESHOLD, build_dense_index, load_dense, save_dense
+from indexer.glossary import mine as mine_glossary
+from indexer.lexical import LexicalIndex
 
 MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"

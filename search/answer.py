@@ -14,7 +14,7 @@ from datetime import date
 
 from indexer.records import Passage, Speaker
 from search.engine import Hit, Searcher, SearchResult
-from search.lexical import tokenize
+from indexer.lexical import tokenize
 from search.sentences import said_by, sentence_speakers, sentences
 from search.understand import Understood
 

@@ -19,11 +19,11 @@ from indexer.errors import QueryError
 from indexer.records import Passage
 from indexer.store import LoadedIndex
 from indexer.vocabulary import POLICE_AREAS
-from search.dense import search_dense
+from indexer.dense import search_dense
 from search.filters import filter_mask
 from search.fuse import rrf
-from search.glossary import expand, mine as mine_glossary
-from search.lexical import tokenize
+from indexer.glossary import expand, mine as mine_glossary
+from indexer.lexical import tokenize
 from search.understand import Understood, merge, understand
 
 MODES = ("hybrid", "lexical", "dense")

@@ -6,7 +6,7 @@ import re
 
 from indexer.records import Passage, Speaker
 from indexer.speakers import speaker_at, speaker_mentions
-from search.lexical import tokenize
+from indexer.lexical import tokenize
 
 # A sentence ends at . ! or ? (not inside "i.e." or "e.g."), or at a line break.
 SENTENCE_RE = re.compile(r"(?:[^.!?\n]|\b(?:i\.e|e\.g|etc|No|no|approx)\.)+(?:[.!?]+['’\")\]]*|$)")

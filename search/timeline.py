@@ -17,7 +17,7 @@ import numpy as np
 from indexer.errors import QueryError
 from search.engine import Hit, Searcher
 from search.filters import filter_mask
-from search.lexical import tokenize
+from indexer.lexical import tokenize
 from search.understand import Understood
 
 # Calibrated by hand on "101 calls", "knife crime" and "PCSO" over the seed corpus.

@@ -18,7 +18,7 @@ from indexer.build import BuildReport, build_index
 from indexer.embed import EmbeddingCache, FakeEmbedder
 from indexer.errors import ScrutinyError
 from indexer.records import ParsedFile
-from search.lexical import LexicalIndex
+from indexer.lexical import LexicalIndex
 from tests.test_embed import CountingEmbedder
 from tests.test_store import FAKE_CONFIG, fake_parse, leftovers
 

@@ -8,8 +8,8 @@ import faiss
 import numpy as np
 import pytest
 
-from search import dense
-from search.dense import build_dense_index, is_hnsw, load_dense, save_dense, search_dense
+from indexer import dense
+from indexer.dense import build_dense_index, is_hnsw, load_dense, save_dense, search_dense
 
 
 def unit_rows(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from search.glossary import expand, mine
+from indexer.glossary import expand, mine
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

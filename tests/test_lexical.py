@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
 from indexer.errors import IndexMismatchError
-from search.lexical import METHODS, STOPWORDS, LexicalIndex, tokenize, top_k
+from indexer.lexical import METHODS, STOPWORDS, LexicalIndex, tokenize, top_k
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -38,7 +38,7 @@ from search.answer import NO_ANSWER, Answer, answer
 from search.engine import Hit, Searcher, SearchResult, topic_terms
 from search.filters import DOCUMENT_KINDS, filter_mask
 from search.ledger import STATUSES, LedgerEntry
-from search.lexical import tokenize
+from indexer.lexical import tokenize
 from search.timeline import TimelinePoint, relevant_rows, timeline
 from search.understand import Understood
 

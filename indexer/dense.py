@@ -10,7 +10,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from search.lexical import check_mask
+from indexer.lexical import check_mask
 
 # Below this many vectors an exact scan is fast enough (50,000 x 384 floats is 77 MB,
 # scanned in a few milliseconds) and never misses; above it HNSW trades a little recall
