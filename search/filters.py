@@ -36,14 +36,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 import numpy as np
 
 from indexer.errors import QueryError
-from indexer.records import Passage, Speaker
+from indexer.records import Passage
 from indexer.roles import canonical_role
-from indexer.vocabulary import HONORIFICS, KIND_ALIASES, POLICE_AREAS, POST_NOMINALS, DocumentKind, find_area
+from indexer.people import name_tokens, names_compatible, speaker_names, speaker_roles
+from indexer.vocabulary import KIND_ALIASES, POLICE_AREAS, DocumentKind, find_area
 
 # The kinds the indexer gives documents, and what people type for them: the vocabulary's.
 # Records of what was said and decided first, the agenda (what was to be discussed) last.
@@ -120,59 +120,6 @@ def _blank_to_none(value: str | None) -> str | None:
     return value or None
 
 
-# -- names ---------------------------------------------------------------------------
-
-# The vocabulary's titles and letters after a name, as lower-case words.
-_HONORIFICS = frozenset(w.lower() for title in HONORIFICS for w in title.split())
-_POST_NOMINALS = frozenset(p.lower() for p in POST_NOMINALS)
-
-
-@lru_cache(maxsize=65536)  # called for every speaker of every passage
-def name_tokens(name: str) -> tuple[str, ...]:
-    """A person's name as lower-case words, without titles, post-nominals, dots or a role.
-
-    "Mr G Sandher MBE" → ("g", "sandher"); "Chief Constable Tim Smith" → ("tim", "smith").
-    """
-    text = name.replace("’", "'").replace(".", " ").replace(",", " ")
-    words = [w for w in text.lower().split() if w not in _HONORIFICS and w not in _POST_NOMINALS]
-    # A leading office ("Chief Constable Tim Smith", "DCC Peter Ayling") is not part of the
-    # name: drop the longest run of leading words that names an office.
-    for cut in range(min(len(words) - 1, 5), 0, -1):
-        if canonical_role(" ".join(words[:cut])) is not None:
-            words = words[cut:]
-            break
-    return tuple(words)
-
-
-def names_compatible(query: Sequence[str], name: Sequence[str]) -> bool:
-    """Whether typed name words `query` can refer to the person named `name` (both tokens).
-
-    Surnames must be equal. Given names are compared from the first: two full words must be
-    equal, an initial matches a word with that first letter, and extra given names on either
-    side are ignored, so "Smith", "T Smith" and "Tim Smith" all fit "Tim Smith".
-    """
-    if not query or not name or query[-1] != name[-1]:
-        return False
-    for a, b in zip(query[:-1], name[:-1]):
-        if len(a) > 1 and len(b) > 1:
-            if a != b:
-                return False
-        elif a[0] != b[0]:
-            return False
-    return True
-
-
-def _speaker_names(speaker: Speaker) -> list[tuple[str, ...]]:
-    """The names a speaker may be found by: the resolved name, and the words that named them."""
-    out = []
-    for text in (speaker.name, speaker.as_named):
-        if text and canonical_role(text) is None:  # "the Commissioner" is an office, not a name
-            tokens = name_tokens(text)
-            if tokens:
-                out.append(tokens)
-    return out
-
-
 # -- body ----------------------------------------------------------------------------
 
 def _body_words(text: str) -> tuple[str, ...]:
@@ -204,17 +151,6 @@ def _wanted_name(speaker: str) -> tuple[str, ...]:
     return wanted
 
 
-def _speaker_roles(speaker: Speaker) -> tuple[str, ...]:
-    """Every office a role filter may name and find this speaker by (as `_speaker_predicate`)."""
-    if speaker.role is None:
-        role = canonical_role(speaker.as_named)
-        return (role,) if role is not None else ()
-    if not speaker.role:
-        return ()
-    canonical = canonical_role(speaker.role)
-    return (speaker.role,) if canonical is None or canonical == speaker.role else (speaker.role, canonical)
-
-
 def _speaker_predicate(speaker: str) -> Callable[[Passage], bool]:
     role = canonical_role(speaker)
     if role is not None:
@@ -231,7 +167,7 @@ def _speaker_predicate(speaker: str) -> Callable[[Passage], bool]:
 
     def by_name(p: Passage) -> bool:
         return any(
-            names_compatible(wanted, tokens) for s in p.speakers for tokens in _speaker_names(s)
+            names_compatible(wanted, tokens) for s in p.speakers for tokens in speaker_names(s)
         )
     return by_name
 
@@ -318,9 +254,9 @@ class PassageTable:
                     inferred_rows.append(row)
                     inferred_codes.append(inferred_docs.setdefault(p.document_id, len(inferred_docs)))
             for s in p.speakers:
-                for role in _speaker_roles(s):
+                for role in speaker_roles(s):
                     _add_row(role_rows.setdefault(role, []), row)
-                for tokens in _speaker_names(s):
+                for tokens in speaker_names(s):
                     _add_row(name_rows.setdefault(tokens, []), row)
                 if s.name and canonical_role(s.name) is None:
                     self.people.setdefault(name_tokens(s.name), s.name)

@@ -52,7 +52,7 @@ def sentence_speakers(
 
 
 def said_by(speakers: tuple[Speaker, ...], wanted: str) -> bool:
-    from search.filters import name_tokens, names_compatible
+    from indexer.people import name_tokens, names_compatible
 
     return any(
         s.role == wanted or (s.name is not None and names_compatible(name_tokens(wanted), name_tokens(s.name)))

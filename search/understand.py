@@ -58,7 +58,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from indexer.errors import QueryError
-from search.filters import Filters, canonical_area, canonical_kind, name_tokens
+from indexer.people import name_tokens
+from search.filters import Filters, canonical_area, canonical_kind
 from indexer.roles import canonical_role, role_pattern
 from indexer.vocabulary import HONORIFIC_PATTERN, MONTH_PATTERN, MONTHS, POLICE_AREAS, find_area
 

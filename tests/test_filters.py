@@ -6,6 +6,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from indexer.errors import QueryError
+from indexer.people import name_tokens, names_compatible
 from indexer.records import Passage, Speaker
 from search.filters import (
     DOCUMENT_KINDS,
@@ -14,8 +15,6 @@ from search.filters import (
     body_matches,
     canonical_kind,
     filter_mask,
-    name_tokens,
-    names_compatible,
     passage_matches,
     passage_table,
 )
