@@ -39,6 +39,7 @@ from datetime import date
 
 import numpy as np
 
+from indexer.backend import Where, name_key
 from indexer.errors import QueryError
 from indexer.records import Passage
 from indexer.roles import canonical_role
@@ -393,3 +394,35 @@ def _check_unambiguous(speaker: str, people: Mapping[tuple[str, ...], str]) -> N
 
 def _same_person(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return names_compatible(a, b) and names_compatible(b, a)
+
+
+def where(f: Filters, passages: Sequence[Passage]) -> Where | None:
+    """`f` as the payload constraints a search backend applies (indexer.backend.Where).
+
+    The open-ended parts are resolved against the passages here, once, so a backend only
+    compares stored values: a body filter becomes the bodies whose names fit it, a person's
+    name the name keys compatible with it (QueryError when it fits two people, as
+    `filter_mask`). For passages stored with `indexer.backend.payload(p, date_ranges[...])`,
+    a backend applying the result keeps exactly the passages `filter_mask` keeps.
+    """
+    if not f.active:
+        return None
+    table = passage_table(passages)
+    roles = names = None
+    if f.speaker is not None:
+        role = canonical_role(f.speaker)
+        if role is not None:
+            roles = (role,)
+        else:
+            _check_unambiguous(f.speaker, table.people)
+            wanted = _wanted_name(f.speaker)
+            names = tuple(name_key(t) for t in table.name_rows if names_compatible(wanted, t))
+    return Where(
+        kinds=(f.kind,) if f.kind is not None else None,
+        areas=(f.area,) if f.area is not None else None,
+        bodies=tuple(b for b in table.bodies if b is not None and body_matches(f.body, b)) if f.body is not None else None,
+        roles=roles,
+        names=names,
+        since=f.since,
+        until=f.until,
+    )
