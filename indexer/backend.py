@@ -16,7 +16,6 @@ Passages are keyed by `Passage.id`. A backend stores beside each passage the pay
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -87,14 +86,6 @@ class BackendChoice:
         if not data:
             return cls()
         return cls(str(data.get("name", "embedded")), data.get("url"), data.get("collection"), bool(data.get("quantize")))
-
-
-def backend_from_env(name: str | None = None, url: str | None = None, quantize: bool = False) -> BackendChoice:
-    """The backend asked for: options first, then $SCRUTINY_BACKEND and $SCRUTINY_QDRANT_URL."""
-    url = url or os.environ.get("SCRUTINY_QDRANT_URL") or None
-    name = name or os.environ.get("SCRUTINY_BACKEND") or ("qdrant" if url else "embedded")
-    return BackendChoice(name=name.strip().lower(), url=url if name.strip().lower() == "qdrant" else None,
-                         quantize=quantize)
 
 
 class SearchBackend(Protocol):
@@ -186,7 +177,8 @@ class EmbeddedBackend:
     bm25_b: float = 0.75
     bm25_method: str = "lucene"
     _passages: list[Passage] = field(default_factory=list)
-    _payloads: list[dict[str, Any]] = field(default_factory=list)
+    _payloads: list[dict[str, Any]] | None = None
+    _ranges: dict[str, tuple[date, date]] = field(default_factory=dict)
     _vectors: list[np.ndarray] = field(default_factory=list)
     _lexical: LexicalIndex | None = None
     _dense: Any = None
@@ -202,11 +194,16 @@ class EmbeddedBackend:
 
     def _set(self, passages: Iterable[Passage], vectors: Iterable[np.ndarray],
              date_ranges: Mapping[str, tuple[date, date]] | None) -> None:
-        ranges = date_ranges or {}
+        self._ranges = dict(date_ranges or {})
         self._passages = list(passages)
         self._vectors = list(vectors)
-        self._payloads = [payload(p, ranges.get(p.document_id)) for p in self._passages]
+        self._payloads = None  # made when a search first needs them
         self._lexical = self._dense = None
+
+    def _stored(self) -> list[dict[str, Any]]:
+        if self._payloads is None:
+            self._payloads = [payload(p, self._ranges.get(p.document_id)) for p in self._passages]
+        return self._payloads
 
     def add(self, passages: Sequence[Passage], vectors: np.ndarray,
             date_ranges: Mapping[str, tuple[date, date]] | None = None) -> None:
@@ -214,18 +211,12 @@ class EmbeddedBackend:
             raise ValueError(f"{len(passages)} passages but {len(vectors)} vectors")
         new = {p.id for p in passages}
         kept = [(p, v) for p, v in zip(self._passages, self._vectors) if p.id not in new]
-        ranges = dict(date_ranges or {})
-        old_ranges = {p.document_id: (date.fromisoformat(s["date_first"]), date.fromisoformat(s["date_last"]))
-                      for p, s in zip(self._passages, self._payloads) if p.date_inferred and s["date_first"]}
         pairs = kept + list(zip(passages, np.asarray(vectors, dtype=np.float32)))
-        self._set((p for p, _ in pairs), (v for _, v in pairs), {**old_ranges, **ranges})
+        self._set((p for p, _ in pairs), (v for _, v in pairs), {**self._ranges, **(date_ranges or {})})
 
     def delete(self, source: str) -> None:
-        pairs = [(p, v, s) for p, v, s in zip(self._passages, self._vectors, self._payloads) if p.source != source]
-        self._passages = [p for p, _, _ in pairs]
-        self._vectors = [v for _, v, _ in pairs]
-        self._payloads = [s for _, _, s in pairs]
-        self._lexical = self._dense = None
+        pairs = [(p, v) for p, v in zip(self._passages, self._vectors) if p.source != source]
+        self._set((p for p, _ in pairs), (v for _, v in pairs), self._ranges)
 
     def _built(self) -> tuple[LexicalIndex, Any]:
         if self._lexical is None or self._dense is None:
@@ -241,7 +232,7 @@ class EmbeddedBackend:
         """As SearchBackend.search; `mask` (one bool per passage, in order) replaces `where`."""
         lexical, dense = self._built()
         if mask is None and where is not None:
-            mask = np.fromiter((meets(s, where) for s in self._payloads), dtype=bool, count=len(self._payloads))
+            mask = np.fromiter((meets(s, where) for s in self._stored()), dtype=bool, count=len(self._passages))
         ids = [p.id for p in self._passages]
         lex: tuple[tuple[str, float], ...] = ()
         den: tuple[tuple[str, float], ...] = ()

@@ -17,10 +17,12 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from indexer.backend import BackendChoice, payload
 from indexer.config import IndexConfig
 from indexer.embed import EmbeddingCache, Embedder, embed_with_cache
 from indexer.errors import IndexMismatchError, IndexMissingError, ReadError, ScrutinyError
 from indexer.read import ExtractedText, corpus_files, file_sha256, read_file
+from indexer.lexical import tokenize
 from indexer.records import Action, ParsedFile, Passage
 from indexer.store import REBUILD, LoadedIndex, load_index, write_index
 
@@ -42,6 +44,7 @@ class BuildReport:
     embedded_new: int  # distinct passage texts sent to the embedder
     embedded_cached: int  # distinct passage texts of re-parsed files found in the cache
     seconds: dict[str, float]  # reading, parsing, embedding, indexing
+    sent_to_backend: int = 0  # passages sent to a Qdrant collection on this run
 
 
 def _one_line(exc: BaseException) -> str:
@@ -137,6 +140,67 @@ def _copies_to_reread(old: LoadedIndex, files: Sequence[Path]) -> set[str]:
     return {a for p in old.passages if p.source not in unchanged for a in p.also_in}
 
 
+def _payloads(parsed: ParsedFile, ranges: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [payload(p, ranges.get(p.document_id)) for p in parsed.passages]
+
+
+def _check_qdrant(choice: BackendChoice, embedder: Embedder, config: IndexConfig, rebuild: bool) -> None:
+    """ScrutinyError now if Qdrant is unreachable or its collection was made differently."""
+    from indexer.qdrant import QdrantBackend
+
+    QdrantBackend.open(choice, dim=config.embedding_dim, fingerprint=embedder.fingerprint,
+                       k1=config.bm25_k1, b=config.bm25_b, create=True, recreate=rebuild).close()
+
+
+def _sync_qdrant(
+    choice: BackendChoice,
+    old: LoadedIndex | None,
+    parsed_files: Sequence[ParsedFile],
+    embeddings: np.ndarray,
+    embedder: Embedder,
+    config: IndexConfig,
+    rebuild: bool,
+    say: Callable[[str], None],
+) -> int:
+    """Bring the Qdrant collection in line with the index about to be written; returns how
+    many passages were sent. Only files whose passages or payloads changed are sent again,
+    unless the collection does not hold what the previous index recorded (another index
+    wrote to it, or a run failed half-way): then every file is. Raises ScrutinyError, in one
+    line, when Qdrant is unreachable or holds a collection made differently."""
+    from indexer.qdrant import QdrantBackend
+
+    backend = QdrantBackend.open(choice, dim=config.embedding_dim, fingerprint=embedder.fingerprint,
+                                 k1=config.bm25_k1, b=config.bm25_b, create=True, recreate=rebuild)
+    try:
+        passages = [p for pf in parsed_files for p in pf.passages]
+        lengths = [len(tokenize(p.index_text)) for p in passages]
+        stale_weights = backend.set_avgdl(float(np.mean(lengths)) if lengths else 1.0)
+        held = backend.sources()
+        ranges = {d.id: d.date_range for pf in parsed_files for d in pf.documents if d.date_range}
+        previous: dict[str, list[dict[str, Any]]] = {}
+        if old is not None and BackendChoice.from_json(old.manifest.get("backend")) == choice:
+            old_ranges = {d.id: d.date_range for d in old.documents if d.date_range}
+            previous = {f.source: _payloads(old.parsed_file(f.source), old_ranges) for f in old.files}
+        in_step = not stale_weights and held == {s: len(v) for s, v in previous.items() if v}
+        if not in_step and held:
+            say(f"Sending every file to Qdrant collection {backend.collection!r}: it does not hold what the last index recorded")
+        for source in sorted(set(held) - {pf.source for pf in parsed_files}):
+            backend.delete(source)
+        sent, at = 0, 0
+        for pf in parsed_files:
+            rows = slice(at, at + len(pf.passages))
+            at += len(pf.passages)
+            if in_step and previous.get(pf.source) == _payloads(pf, ranges):
+                continue
+            if pf.source in held:
+                backend.delete(pf.source)
+            backend.add(pf.passages, embeddings[rows], ranges)
+            sent += len(pf.passages)
+        return sent
+    finally:
+        backend.close()
+
+
 def build_index(
     paths: Sequence[Path],
     index_dir: Path,
@@ -149,6 +213,7 @@ def build_index(
     rebuild: bool = False,
     progress: bool = True,
     finalise: Callable[[list[ParsedFile]], list[ParsedFile]] | None = None,
+    backend: BackendChoice | None = None,
 ) -> BuildReport:
     """Index the corpus files under `paths` into `index_dir`.
 
@@ -158,7 +223,12 @@ def build_index(
     cannot be read or parsed costs one error line and keeps its previously indexed
     version, if any. Raises ScrutinyError, leaving the index untouched, when no file at
     all could be indexed.
+
+    With a qdrant `backend`, the passages and vectors are sent to its collection before the
+    index folder is written (so a Qdrant failure leaves the folder as it was), and the
+    manifest records the backend for every later search.
     """
+    backend = backend or BackendChoice()
     if embedder.name != config.model_name or embedder.dim != config.embedding_dim:
         raise ScrutinyError(
             f"The embedder {embedder.name!r} ({embedder.dim} dimensions) does not match the config's "
@@ -176,6 +246,8 @@ def build_index(
         raise ScrutinyError(
             f"No corpus files found in {', '.join(str(p) for p in paths)}: nothing to index"
         )
+    if backend.name == "qdrant":
+        _check_qdrant(backend, embedder, config, rebuild)  # before the slow work, not after it
     old = None if rebuild else _previous_index(index_dir, embedder, config, say)
     reread = _copies_to_reread(old, files) if old is not None else set()
 
@@ -271,7 +343,11 @@ def build_index(
     started = time.perf_counter()
     parsed_files = [parsed for parsed, _, _ in entries]
     hashes = {parsed.source: digest for parsed, _, digest in entries if digest is not None}
-    write_index(index_dir, parsed_files, embeddings, config, embedder.fingerprint, hashes, errors)
+    sent = 0
+    if backend.name == "qdrant":
+        sent = _sync_qdrant(backend, old, parsed_files, embeddings, embedder, config, rebuild, say)
+    write_index(index_dir, parsed_files, embeddings, config, embedder.fingerprint, hashes, errors,
+                backend=backend.as_json())
     seconds["indexing"] += time.perf_counter() - started
 
     return BuildReport(
@@ -283,4 +359,5 @@ def build_index(
         embedded_new=stats.computed,
         embedded_cached=stats.cached,
         seconds=seconds,
+        sent_to_backend=sent,
     )

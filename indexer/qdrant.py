@@ -173,7 +173,7 @@ class QdrantBackend:
             if not exists:
                 if not create:
                     raise ScrutinyError(f"{where} does not exist: run `scrutiny index` to build it")
-                _create(client, collection, dim, choice.quantize, {**expected, "avgdl": 0.0})
+                _create(client, collection, dim, choice.quantize, {**expected, "avgdl": 0.0}, _is_remote(url))
             info = client.get_collection(collection)
         except ScrutinyError:
             client.close()
@@ -356,7 +356,7 @@ def _release(url: str, client: Any) -> None:
         _local[key] = (entry[0], max(entry[1] - 1, 1))
 
 
-def _create(client: Any, collection: str, dim: int, quantize: bool, metadata: dict[str, Any]) -> None:
+def _create(client: Any, collection: str, dim: int, quantize: bool, metadata: dict[str, Any], remote: bool) -> None:
     models = _models()
     quantization = None
     if quantize:
@@ -369,6 +369,8 @@ def _create(client: Any, collection: str, dim: int, quantize: bool, metadata: di
         quantization_config=quantization,
         metadata=metadata,
     )
+    if not remote:
+        return  # local mode scans every point: payload indexes are a server's
     for key in KEYWORD_FIELDS:
         client.create_payload_index(collection, key, field_schema=models.PayloadSchemaType.KEYWORD)
     for key in DATETIME_FIELDS:

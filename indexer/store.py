@@ -11,7 +11,8 @@ Layout of an index folder (all paths relative to it):
     texts.jsonl       per source file, in index order: source, sha256, the extracted text
                       that all offsets point into, and how many passages, documents and
                       actions it contributed (so one file's records can be reused)
-    embeddings.npy    float32 (passages x dim), no pickle
+    embeddings.npy    float32 (passages x dim), no pickle; the manifest's "backend" says
+                      whether searches rank here (embedded) or in a Qdrant collection
     dense.faiss       FAISS index over embeddings.npy (indexer.dense)
     lexical/          BM25 arrays and vocabulary (indexer.lexical)
 
@@ -313,11 +314,13 @@ def write_index(
     errors: Sequence[str],
     *,
     hnsw_threshold: int = HNSW_THRESHOLD,
+    backend: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write a complete index to `index_dir`, replacing any index there atomically.
 
     `embeddings` rows follow the passages of `parsed_files`, concatenated in order.
-    Returns the manifest written.
+    `backend` (indexer.backend.BackendChoice.as_json) records which search backend holds
+    the passages' vectors; searching opens that one. Returns the manifest written.
     """
     target = Path(index_dir)
     sources = [pf.source for pf in parsed_files]
@@ -361,6 +364,7 @@ def write_index(
                 "errors": len(errors),
             },
             "dense_index": dense_type,
+            "backend": dict(backend) if backend else {"name": "embedded"},
             "files": {pf.source: file_hashes.get(pf.source) for pf in parsed_files},
             "errors": list(errors),
             "checksums": checksums,

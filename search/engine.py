@@ -13,14 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.backend import BackendChoice, EmbeddedBackend, SearchBackend
 from indexer.config import IndexConfig
 from indexer.embed import Embedder
 from indexer.errors import QueryError
 from indexer.records import Passage
 from indexer.store import LoadedIndex
 from indexer.vocabulary import POLICE_AREAS
-from indexer.dense import search_dense
-from search.filters import filter_mask
+from search.filters import filter_mask, where
 from search.fuse import rrf
 from indexer.glossary import expand, mine as mine_glossary
 from indexer.lexical import tokenize
@@ -103,6 +103,19 @@ def open_searcher(index_dir: Path | None = None, embedder: Embedder | None = Non
     return Searcher(index, embedder, config)
 
 
+def open_backend(index: LoadedIndex, embedder: Embedder, config: IndexConfig) -> SearchBackend:
+    """The search backend the index's manifest names: its own bm25s and FAISS files, or the
+    Qdrant collection it was built into (ScrutinyError, in one line, if that is unreachable)."""
+    choice = BackendChoice.from_json(index.manifest.get("backend"))
+    if choice.name == "qdrant":
+        from indexer.qdrant import QdrantBackend
+
+        return QdrantBackend.open(choice, dim=config.embedding_dim, fingerprint=embedder.fingerprint,
+                                  k1=index.config.bm25_k1, b=index.config.bm25_b)
+    ranges = {d.id: d.date_range for d in index.documents if d.date_range}
+    return EmbeddedBackend.over(index.passages, index.embeddings, index.lexical, index.dense, ranges)
+
+
 class Searcher:
     """Holds the loaded index and the embedder; one per process."""
 
@@ -119,6 +132,11 @@ class Searcher:
         self._embed = lru_cache(maxsize=256)(self._embed_uncached)
         self._text_vectors: dict[str, np.ndarray] = {}
         self.glossary = index.glossary if index.glossary is not None else mine_glossary(index.texts.values())
+        self.backend = open_backend(index, self.embedder, self.config)
+        self._rows = {p.id: row for row, p in enumerate(self.passages)}
+
+    def close(self) -> None:
+        self.backend.close()
 
     def _embed_uncached(self, text: str) -> np.ndarray:
         return self.embedder.embed([text])[0]
@@ -213,20 +231,24 @@ class Searcher:
             hits.sort(key=lambda h: (h.passage.meeting_date or date.min, h.passage.start))
             return SearchResult(query, understood, not hits, tuple(hits[:k]), matched, notice)
 
-        lexical_ids, lexical_scores = (np.zeros(0, np.int64), np.zeros(0, np.float32))
-        dense_ids, dense_scores = (np.zeros(0, np.int64), np.zeros(0, np.float32))
-        if mode in ("hybrid", "lexical"):
-            lexical_ids, lexical_scores = self.index.lexical.top(expand(text, self.glossary), depth, mask)
-        if mode in ("hybrid", "dense"):
-            dense_ids, dense_scores = search_dense(self.index.dense, self._embed(text), depth, mask)
-
-        lex_score = {int(r): float(s) for r, s in zip(lexical_ids, lexical_scores)}
-        den_score = {int(r): float(s) for r, s in zip(dense_ids, dense_scores)}
+        vector = self._embed(text) if mode in ("hybrid", "dense") else None
+        if isinstance(self.backend, EmbeddedBackend):
+            ranked = self.backend.search(expand(text, self.glossary), vector, depth, mode=mode, mask=mask)
+        else:
+            ranked = self.backend.search(
+                expand(text, self.glossary), vector, depth, where(understood.filters, self.passages), mode=mode
+            )
+        # A passage the backend holds but this index folder does not (written by another
+        # index) is skipped rather than shown without its record.
+        lexical = [(self._rows[i], s) for i, s in ranked.lexical if i in self._rows]
+        dense = [(self._rows[i], s) for i, s in ranked.dense if i in self._rows]
+        lex_score = dict(lexical)
+        den_score = dict(dense)
         rankings: dict[str, Sequence[int]] = {}
         if mode in ("hybrid", "lexical"):
-            rankings["lexical"] = [int(r) for r in lexical_ids]
+            rankings["lexical"] = [r for r, _ in lexical]
         if mode in ("hybrid", "dense"):
-            rankings["dense"] = [int(r) for r in dense_ids]
+            rankings["dense"] = [r for r, _ in dense]
         weights = {"lexical": 1.0, "dense": self.config.dense_weight}
         fused = rrf(rankings, k=self.config.rrf_k, weights={name: weights[name] for name in rankings})
         hits = [

@@ -226,9 +226,19 @@ def actions(paths: tuple[str, ...], index_dir: Path | None, status: str, owner: 
 @index_option
 @click.option("--rebuild", is_flag=True, help="Re-read and re-parse every file (cached embeddings are still reused).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.option("--backend", type=click.Choice(["embedded", "qdrant"]), envvar="SCRUTINY_BACKEND",
+              help="Where passages are ranked: embedded (bm25s + FAISS, the default) or qdrant "
+                   "(or $SCRUTINY_BACKEND). Default: the backend of the existing index.")
+@click.option("--qdrant-url", envvar="SCRUTINY_QDRANT_URL",
+              help="Qdrant server (http://host:6333), a folder for Qdrant's local mode, or `memory` "
+                   "(or $SCRUTINY_QDRANT_URL).")
+@click.option("--qdrant-collection", help="Collection name (default scrutiny).")
+@click.option("--quantize", is_flag=True, help="qdrant: int8 scalar quantisation of the dense vectors (a quarter of the memory).")
 @one_line_errors
-def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: bool) -> None:
+def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: bool, backend: str | None,
+          qdrant_url: str | None, qdrant_collection: str | None, quantize: bool) -> None:
     """Read the corpus and build (or refresh) the search index."""
+    from indexer.backend import BackendChoice
     from indexer.build import build_index
     from indexer.config import default_cache_path, default_index_dir
     from indexer.embed import EmbeddingCache, config_for, default_embedder
@@ -240,13 +250,14 @@ def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: 
     manifest = find_manifest(folders)
     embedder = default_embedder()
     target = index_dir or default_index_dir()
+    choice = _backend_choice(target, backend, qdrant_url, qdrant_collection, quantize)
     cache_path = default_cache_path()
     cache_path.parent.mkdir(parents=True, exist_ok=True)
     with EmbeddingCache(cache_path) as cache:
         report = build_index(
             folders, target, embedder=embedder, cache=cache, parse=parse_file,
             manifest_rows=read_manifest(manifest) if manifest else {}, config=config_for(embedder),
-            rebuild=rebuild, progress=not quiet, finalise=resolve_corpus,
+            rebuild=rebuild, progress=not quiet, finalise=resolve_corpus, backend=choice,
         )
     s = report.seconds
     click.echo(
@@ -257,6 +268,25 @@ def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: 
         f"Embedded {report.embedded_new} new passages, {report.embedded_cached} from the cache; "
         f"reading {s['reading']:.1f}s, parsing {s['parsing']:.1f}s, embedding {s['embedding']:.1f}s, indexing {s['indexing']:.1f}s"
     )
+    if choice.name == "qdrant":
+        click.echo(f"Qdrant at {choice.url}, collection {choice.collection or 'scrutiny'}: "
+                   f"{report.sent_to_backend} passages sent, the others unchanged there")
+
+
+def _backend_choice(target: Path, backend: str | None, url: str | None, collection: str | None, quantize: bool) -> Any:
+    """The backend asked for; with none asked for, the existing index's, else embedded."""
+    from indexer.backend import BackendChoice
+
+    if backend is None and url is None:
+        try:
+            recorded = json.loads((target / "manifest.json").read_text(encoding="utf-8")).get("backend")
+        except (OSError, ValueError, AttributeError):
+            recorded = None
+        return BackendChoice.from_json(recorded)
+    name = backend or "qdrant"
+    if name == "embedded":
+        return BackendChoice()
+    return BackendChoice(name, url, collection, quantize)
 
 
 # -- search ----------------------------------------------------------------------
