@@ -326,7 +326,9 @@ def _client(url: str) -> Any:
     from qdrant_client import QdrantClient
 
     if _is_remote(url):
-        return QdrantClient(url=url, timeout=TIMEOUT_S)
+        # check_compatibility off: its warning would add a second line to a one-line error;
+        # the collection's own metadata is checked instead.
+        return QdrantClient(url=url, timeout=TIMEOUT_S, check_compatibility=False)
     key = url if url == "memory" else str(Path(url).expanduser().resolve())
     if key in _local:
         client, users = _local[key]

@@ -21,7 +21,7 @@ def _no_model_and_no_project_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     monkeypatch.setenv("SCRUTINY_EMBEDDER", "fake")
     monkeypatch.setenv("SCRUTINY_CACHE", str(tmp_path / "cache" / "embeddings.sqlite"))
     monkeypatch.setenv("SCRUTINY_INDEX", str(tmp_path / "index"))
-    for name in ("SCRUTINY_LLM_URL", "SCRUTINY_LLM_MODEL", "SCRUTINY_LLM_KEY"):
+    for name in ("SCRUTINY_LLM_URL", "SCRUTINY_LLM_MODEL", "SCRUTINY_LLM_KEY", "SCRUTINY_BACKEND", "SCRUTINY_QDRANT_URL"):
         monkeypatch.delenv(name, raising=False)
 
 
