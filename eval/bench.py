@@ -20,6 +20,12 @@ Four phases, each in its own child process so that its peak memory (``ru_maxrss`
    through ``indexer.store.write_index``.
 4. **synthetic-query**: ``load_index``, then latencies as in 2, plus hybrid with filters
    (speaker CC, since 2019).
+5. **backends**: both search backends (indexer.backend) over the seed index and the first
+   ``--backend-passages`` synthetic passages: the embedded one (bm25s + FAISS) and Qdrant in
+   local mode (in process, exact search; a server with HNSW and payload indexes is faster at
+   scale). Time to add the passages, latency of a hybrid search (both rankings, depth 50,
+   fused; query vectors embedded beforehand) with and without filters, and how much of each
+   top 10 the two share.
 
 Latencies include embedding the query (the searcher's query-vector cache is cleared before
 every timed search); the "excl." columns subtract the time spent in the embedder.
@@ -61,7 +67,8 @@ TARGET_HYBRID_P95_MS = 50.0
 TARGET_INDEX_SHARE = 0.10  # index work other than embedding, as a share of embedding time
 TARGET_PASSAGES = 100_000
 
-PHASES = ("seed-build", "seed-query", "synthetic-build", "synthetic-query")
+PHASES = ("seed-build", "seed-query", "synthetic-build", "synthetic-query", "backends")
+BACKEND_PASSAGES = 20_000  # what Qdrant's local mode (exact, in Python) holds comfortably
 
 # What researchers type: topics, speakers, dates, bodies and kinds, in the records' words
 # and in their own.
@@ -657,6 +664,87 @@ def synthetic_query(
     }
 
 
+def _fused_top(ranked: Any, rows: Mapping[str, int], k: int = 10) -> list[str]:
+    from search.fuse import rrf
+
+    config_k, weight = 10, 0.3  # IndexConfig's fusion
+    fused = rrf({"lexical": [rows[i] for i, _ in ranked.lexical], "dense": [rows[i] for i, _ in ranked.dense]},
+                k=config_k, weights={"lexical": 1.0, "dense": weight}, limit=k)
+    ids = list(rows)
+    return [ids[h.index] for h in fused]
+
+
+def compare_backends(
+    passages: Sequence[Any], embeddings: np.ndarray, date_ranges: Mapping[str, Any], embedder: Any,
+    queries: Sequence[str], n: int,
+) -> dict[str, Any]:
+    """Both backends over the same passages: add time, hybrid latency (plain and filtered,
+    query embedding excluded) and the share of each top 10 they have in common."""
+    from indexer.backend import BackendChoice, EmbeddedBackend
+    from indexer.lexical import tokenize
+    from indexer.qdrant import QdrantBackend
+    from search.filters import Filters, filter_mask, where
+
+    vectors = embedder.embed(list(queries))
+    rows = {p.id: r for r, p in enumerate(passages)}
+    flt = Filters(speaker="CC", since=date(2019, 1, 1))
+    out: dict[str, Any] = {"passages": len(passages)}
+    tops: dict[str, list[list[str]]] = {}
+    for name in ("embedded", "qdrant"):
+        started = time.perf_counter()
+        if name == "embedded":
+            backend: Any = EmbeddedBackend()
+            backend.add(passages, embeddings, date_ranges)
+            backend._built()  # the BM25 and FAISS indexes, built lazily otherwise
+        else:
+            backend = QdrantBackend.open(
+                BackendChoice("qdrant", "memory", f"bench-{len(passages)}"), dim=embeddings.shape[1],
+                fingerprint=embedder.fingerprint, create=True, recreate=True)
+            backend.set_avgdl(float(np.mean([len(tokenize(p.index_text)) for p in passages])))
+            backend.add(passages, embeddings, date_ranges)
+        added = time.perf_counter() - started
+
+        def run(i: int, filtered: bool) -> list[str]:
+            text, vector = queries[i % len(queries)], vectors[i % len(queries)]
+            if not filtered:
+                return _fused_top(backend.search(text, vector, 50), rows)
+            if name == "embedded":
+                mask = filter_mask(passages, flt, date_ranges)
+                return _fused_top(backend.search(text, vector, 50, mask=mask), rows)
+            return _fused_top(backend.search(text, vector, 50, where(flt, passages)), rows)
+
+        for i in range(len(queries)):  # warm-up, and the top 10s compared below
+            tops.setdefault(name, []).append(run(i, False))
+        figures: dict[str, Any] = {"add_seconds": round(added, 3), "count": backend.count()}
+        for label, filtered in (("hybrid", False), ("hybrid, speaker CC since 2019", True)):
+            samples = []
+            for i in range(n):
+                started = time.perf_counter()
+                run(i, filtered)
+                samples.append(time.perf_counter() - started)
+            figures[label] = summary_ms(samples)
+        backend.close()
+        out[name] = figures
+    shared = [len(set(a) & set(b)) / max(len(a), 1) for a, b in zip(tops["embedded"], tops["qdrant"])]
+    out["top10_overlap"] = round(float(np.mean(shared)), 4)
+    return out
+
+
+def backends_phase(work: Path, embedder: Any, limit: int, n: int, queries: Sequence[str]) -> dict[str, Any]:
+    from indexer.store import load_index
+
+    result: dict[str, Any] = {}
+    for corpus in ("seed", "synthetic"):
+        folder = work / f"{corpus}-index"
+        if not (folder / "manifest.json").is_file():
+            continue
+        index = load_index(folder, embedder_fingerprint=embedder.fingerprint)
+        cut = min(limit, len(index.passages))
+        ranges = {d.id: d.date_range for d in index.documents if d.date_range}
+        result[corpus] = compare_backends(index.passages[:cut], index.embeddings[:cut], ranges, embedder, queries, n)
+    return result
+
+
 # -- the report ------------------------------------------------------------------------
 
 
@@ -796,7 +884,35 @@ def markdown(report: Mapping[str, Any]) -> str:
             f"Its vectors are the {yb['vectors']}; the embedding time is extrapolated from the real "
             f"model's rate on {yb['embedding_rate_sample']} of its passages.",
         ]
+    lines += backends_markdown(report.get("backends") or {})
     return "\n".join(lines)
+
+
+def backends_markdown(backends: Mapping[str, Any]) -> list[str]:
+    """The backends phase as a table: add time, latency, and agreement with the embedded index."""
+    if not backends:
+        return []
+    lines = [
+        "",
+        "**Search backends** (`indexer.backend`; both rankings at depth 50 and fusion, query embedding excluded; "
+        "Qdrant in local mode: in process, exact)",
+        "",
+        "| corpus | passages | backend | adding | hybrid p50 | hybrid p95 | filtered p95 (CC since 2019) | top-10 shared with embedded |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for corpus in ("seed", "synthetic"):
+        figures = backends.get(corpus)
+        if not figures:
+            continue
+        for name in ("embedded", "qdrant"):
+            f = figures[name]
+            shared = "–" if name == "embedded" else f"{figures['top10_overlap']:.1%}"
+            lines.append(
+                f"| {corpus} | {figures['passages']:,} | {name} | {f['add_seconds']:.1f} s | "
+                f"{_ms(f['hybrid']['p50_ms'])} | {_ms(f['hybrid']['p95_ms'])} | "
+                f"{_ms(f['hybrid, speaker CC since 2019']['p95_ms'])} | {shared} |"
+            )
+    return lines
 
 
 # -- running the phases ----------------------------------------------------------------
@@ -826,6 +942,8 @@ def run_phase(
         )
     elif phase == "synthetic-query":
         result = synthetic_query(work / "synthetic-index", embedder, args.queries, config=config, queries=queries)
+    elif phase == "backends":
+        result = backends_phase(work, embedder, args.backend_passages, args.queries, queries)
     else:
         raise ValueError(f"unknown phase {phase!r}: use one of {', '.join(PHASES)}")
     result["peak_rss_mib"] = round(peak_rss_mib(), 1)
@@ -846,6 +964,8 @@ def assemble(results: Mapping[str, Mapping[str, Any]], command: str) -> dict[str
                 "build": dict(build or {}),
                 "query": dict(query or {}),
             }
+    if results.get("backends"):
+        report["backends"] = dict(results["backends"])
     report["targets"] = targets(report)
     report["markdown"] = markdown(report)
     return report
@@ -857,6 +977,7 @@ def _child(phase: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
         sys.executable, "-m", "eval.bench", "--phase", phase, "--work", str(work),
         "--corpus", str(args.corpus), "--passages", str(args.passages), "--queries", str(args.queries),
         "--rate-sample", str(args.rate_sample), "--seed", str(args.seed), "--sentence-cache", str(args.sentence_cache),
+        "--backend-passages", str(args.backend_passages),
     ]
     subprocess.run(command, check=True, cwd=ROOT)
     return dict(json.loads(out.read_text(encoding="utf-8")))
@@ -872,6 +993,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="random seed of the synthetic corpus")
     parser.add_argument("--sentence-cache", type=Path, default=DEFAULT_SENTENCE_CACHE)
     parser.add_argument("--skip-seed", action="store_true", help="only the synthetic corpus")
+    parser.add_argument("--backend-passages", type=int, default=BACKEND_PASSAGES,
+                        help=f"synthetic passages given to both search backends (default {BACKEND_PASSAGES})")
     parser.add_argument(
         "--work", type=Path, help="keep the indexes and each phase's figures here (default: a temporary folder)"
     )
@@ -906,6 +1029,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seed-query": "seed corpus: timing queries",
         "synthetic-build": f"synthetic corpus: making and indexing {args.passages:,} passages",
         "synthetic-query": "synthetic corpus: timing queries",
+        "backends": "both search backends: embedded and Qdrant's local mode",
     }
     results: dict[str, dict[str, Any]] = {}
     try:

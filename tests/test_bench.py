@@ -76,3 +76,27 @@ def test_synthetic_benchmark_reports_every_figure(tmp_path: Path) -> None:
     # Each distinct sentence was embedded once, and cached.
     keys = np.load(tmp_path / "cache" / "sentences-keys.npy", allow_pickle=False)
     assert len(keys) == len(set(keys.tolist())) == build["sentences"] == build["sentences_embedded_now"]
+
+
+def test_backends_phase_compares_both_backends_on_the_synthetic_corpus(tmp_path: Path) -> None:
+    import pytest
+
+    pytest.importorskip("qdrant_client")
+    embedder = FakeEmbedder()
+    config = IndexConfig(model_name=embedder.name, embedding_dim=64, model_package="")
+    args = bench.parse_args([
+        "--passages", "600", "--queries", "4", "--rate-sample", "4", "--backend-passages", "300",
+        "--sentence-cache", str(tmp_path / "cache" / "sentences.npy"), "--work", str(tmp_path),
+    ])
+    results = {
+        phase: bench.run_phase(phase, args, tmp_path, embedder=embedder, config=config, queries=bench.QUERIES[::5])
+        for phase in ("synthetic-build", "backends")
+    }
+    report = bench.assemble(results, "python -m eval.bench --passages 600 --backend-passages 300")
+    json.dumps(report)
+    figures = report["backends"]["synthetic"]
+    assert figures["passages"] == figures["embedded"]["count"] == figures["qdrant"]["count"] == 300
+    assert 0.9 <= figures["top10_overlap"] <= 1.0
+    for name in ("embedded", "qdrant"):
+        assert figures[name]["add_seconds"] > 0 and figures[name]["hybrid"]["p95_ms"] > 0
+    assert "| synthetic | 300 | qdrant |" in report["markdown"]
