@@ -68,6 +68,8 @@ class BackendChoice:
     url: str | None = None  # qdrant: http(s)://host:port, "memory", or a folder
     collection: str | None = None
     quantize: bool = False  # qdrant: int8 scalar quantisation of the dense vectors
+    shards: int | None = None  # qdrant cluster: shards of a new collection (server default: 1 per node)
+    replicas: int | None = None  # qdrant cluster: copies of each shard (replication factor)
 
     def __post_init__(self) -> None:
         if self.name not in BACKENDS:
@@ -79,13 +81,15 @@ class BackendChoice:
             )
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "url": self.url, "collection": self.collection, "quantize": self.quantize}
+        return {"name": self.name, "url": self.url, "collection": self.collection, "quantize": self.quantize,
+                "shards": self.shards, "replicas": self.replicas}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> BackendChoice:
         if not data:
             return cls()
-        return cls(str(data.get("name", "embedded")), data.get("url"), data.get("collection"), bool(data.get("quantize")))
+        return cls(str(data.get("name", "embedded")), data.get("url"), data.get("collection"), bool(data.get("quantize")),
+                   data.get("shards"), data.get("replicas"))
 
 
 class SearchBackend(Protocol):

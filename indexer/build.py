@@ -178,7 +178,8 @@ def _sync_qdrant(
         held = backend.sources()
         ranges = {d.id: d.date_range for pf in parsed_files for d in pf.documents if d.date_range}
         previous: dict[str, list[dict[str, Any]]] = {}
-        if old is not None and BackendChoice.from_json(old.manifest.get("backend")) == choice:
+        recorded = BackendChoice.from_json(old.manifest.get("backend")) if old is not None else None
+        if old is not None and recorded is not None and (recorded.url, recorded.collection) == (choice.url, choice.collection):
             old_ranges = {d.id: d.date_range for d in old.documents if d.date_range}
             previous = {f.source: _payloads(old.parsed_file(f.source), old_ranges) for f in old.files}
         in_step = not stale_weights and held == {s: len(v) for s, v in previous.items() if v}

@@ -173,7 +173,7 @@ class QdrantBackend:
             if not exists:
                 if not create:
                     raise ScrutinyError(f"{where} does not exist: run `scrutiny index` to build it")
-                _create(client, collection, dim, choice.quantize, {**expected, "avgdl": 0.0}, _is_remote(url))
+                _create(client, collection, dim, choice, {**expected, "avgdl": 0.0}, _is_remote(url))
             info = client.get_collection(collection)
         except ScrutinyError:
             client.close()
@@ -358,10 +358,10 @@ def _release(url: str, client: Any) -> None:
         _local[key] = (entry[0], max(entry[1] - 1, 1))
 
 
-def _create(client: Any, collection: str, dim: int, quantize: bool, metadata: dict[str, Any], remote: bool) -> None:
+def _create(client: Any, collection: str, dim: int, choice: BackendChoice, metadata: dict[str, Any], remote: bool) -> None:
     models = _models()
     quantization = None
-    if quantize:
+    if choice.quantize:
         quantization = models.ScalarQuantization(
             scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8, quantile=0.99, always_ram=True))
     client.create_collection(
@@ -370,6 +370,9 @@ def _create(client: Any, collection: str, dim: int, quantize: bool, metadata: di
         sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
         quantization_config=quantization,
         metadata=metadata,
+        # A cluster spreads the shards over its nodes and keeps `replicas` copies of each;
+        # local mode has neither and is given neither.
+        **({"shard_number": choice.shards, "replication_factor": choice.replicas} if remote else {}),
     )
     if not remote:
         return  # local mode scans every point: payload indexes are a server's

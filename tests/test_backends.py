@@ -293,6 +293,20 @@ def test_a_collection_made_with_another_model_is_refused_naming_it(fake_searcher
     assert "another-model" in message and "--rebuild" in message and "\n" not in message
 
 
+def test_a_quantized_collection_still_finds_the_nearest_passage(fake_searcher: Any) -> None:
+    choice = BackendChoice("qdrant", "memory", f"int8-{os.getpid()}", quantize=True)
+    backend = QdrantBackend.open(choice, dim=fake_searcher.index.config.embedding_dim,
+                                 fingerprint=fake_searcher.embedder.fingerprint, create=True, recreate=True)
+    try:
+        # Local mode searches exactly and keeps no quantisation; a server keeps int8 copies
+        # and rescores with the originals, so the nearest passage is still found.
+        backend.add(fake_searcher.index.passages[:50], fake_searcher.index.embeddings[:50], fake_searcher.date_ranges)
+        vector = fake_searcher.index.embeddings[7]
+        assert backend.search("x", vector, 1, mode="dense").dense[0][0] == fake_searcher.index.passages[7].id
+    finally:
+        backend.close()
+
+
 def test_qdrant_needs_an_address() -> None:
     with pytest.raises(ScrutinyError, match="--qdrant-url"):
         BackendChoice("qdrant")

@@ -234,9 +234,12 @@ def actions(paths: tuple[str, ...], index_dir: Path | None, status: str, owner: 
                    "(or $SCRUTINY_QDRANT_URL).")
 @click.option("--qdrant-collection", help="Collection name (default scrutiny).")
 @click.option("--quantize", is_flag=True, help="qdrant: int8 scalar quantisation of the dense vectors (a quarter of the memory).")
+@click.option("--qdrant-shards", type=click.IntRange(1), help="qdrant cluster: shards of a new collection.")
+@click.option("--qdrant-replicas", type=click.IntRange(1), help="qdrant cluster: copies of each shard (replication factor).")
 @one_line_errors
 def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: bool, backend: str | None,
-          qdrant_url: str | None, qdrant_collection: str | None, quantize: bool) -> None:
+          qdrant_url: str | None, qdrant_collection: str | None, quantize: bool, qdrant_shards: int | None,
+          qdrant_replicas: int | None) -> None:
     """Read the corpus and build (or refresh) the search index."""
     from indexer.backend import BackendChoice
     from indexer.build import build_index
@@ -250,7 +253,7 @@ def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: 
     manifest = find_manifest(folders)
     embedder = default_embedder()
     target = index_dir or default_index_dir()
-    choice = _backend_choice(target, backend, qdrant_url, qdrant_collection, quantize)
+    choice = _backend_choice(target, backend, qdrant_url, qdrant_collection, quantize, qdrant_shards, qdrant_replicas)
     cache_path = default_cache_path()
     cache_path.parent.mkdir(parents=True, exist_ok=True)
     with EmbeddingCache(cache_path) as cache:
@@ -273,7 +276,8 @@ def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: 
                    f"{report.sent_to_backend} passages sent, the others unchanged there")
 
 
-def _backend_choice(target: Path, backend: str | None, url: str | None, collection: str | None, quantize: bool) -> Any:
+def _backend_choice(target: Path, backend: str | None, url: str | None, collection: str | None, quantize: bool,
+                    shards: int | None = None, replicas: int | None = None) -> Any:
     """The backend asked for; with none asked for, the existing index's, else embedded."""
     from indexer.backend import BackendChoice
 
@@ -286,7 +290,7 @@ def _backend_choice(target: Path, backend: str | None, url: str | None, collecti
     name = backend or "qdrant"
     if name == "embedded":
         return BackendChoice()
-    return BackendChoice(name, url, collection, quantize)
+    return BackendChoice(name, url, collection, quantize, shards, replicas)
 
 
 # -- search ----------------------------------------------------------------------
