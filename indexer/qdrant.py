@@ -26,6 +26,7 @@ Scrutiny multiplies the reciprocal rank, and the two orderings differ (see the R
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import uuid
 from collections import Counter
@@ -321,6 +322,18 @@ class QdrantBackend:
 _local: dict[str, tuple[Any, int]] = {}
 
 
+@atexit.register
+def _close_local() -> None:
+    """Close local-mode clients while the interpreter can still run their clean-up (left to
+    the garbage collector at exit, they print an ignored exception)."""
+    for client, _ in list(_local.values()):
+        try:
+            client.close()
+        except Exception:  # nothing more can be done at exit
+            pass
+    _local.clear()
+
+
 def _client(url: str) -> Any:
     _models()
     from qdrant_client import QdrantClient
@@ -366,7 +379,8 @@ def _create(client: Any, collection: str, dim: int, choice: BackendChoice, metad
             scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8, quantile=0.99, always_ram=True))
     client.create_collection(
         collection,
-        vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
+        # Quantised: int8 copies in memory, the float originals on disk for rescoring.
+        vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE, on_disk=choice.quantize or None)},
         sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
         quantization_config=quantization,
         metadata=metadata,
