@@ -119,8 +119,9 @@ def test_no_endpoint_means_no_connection(fake_searcher, monkeypatch):
 def test_check_claims_requires_exact_substrings(fake_searcher):
     passages = _passages(fake_searcher, 1)
     text = passages[0].text
-    ok = check_claims([{"text": "x", "quotes": [{"passage": "P1", "quote": text[5:40]}]}], passages)
-    altered = check_claims([{"text": "x", "quotes": [{"passage": "P1", "quote": text[5:40].upper()}]}], passages)
+    claim = f"The passage says: {text[5:40]}"
+    ok = check_claims([{"text": claim, "quotes": [{"passage": "P1", "quote": text[5:40]}]}], passages)
+    altered = check_claims([{"text": claim, "quotes": [{"passage": "P1", "quote": text[5:40].upper()}]}], passages)
     assert len(ok.claims) == 1 and ok.dropped == 0
     assert altered.claims == () and altered.dropped == 1
 
