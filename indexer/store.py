@@ -225,7 +225,12 @@ def _write_contents(
     with open(folder / EMBEDDINGS, "wb") as handle:
         np.save(handle, embeddings, allow_pickle=False)
     dense = build_dense_index(embeddings, hnsw_threshold=hnsw_threshold)
-    save_dense(dense, folder / DENSE)
+    try:
+        save_dense(dense, folder / DENSE)
+    except RuntimeError as exc:  # FAISS reports a failed write as text, not as an OSError
+        text = str(exc)
+        code = errno.ENOSPC if "No space" in text else errno.EROFS if "Read-only" in text else errno.EIO
+        raise OSError(code, f"could not write {DENSE}: {_one_line(exc)}") from exc
     lexical = LexicalIndex.build(
         [p.index_text for p in passages], k1=config.bm25_k1, b=config.bm25_b, method=config.bm25_method
     )

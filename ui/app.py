@@ -498,7 +498,8 @@ def build_app(state: h.AppState) -> gr.Blocks:
 
         @guarded
         def do_export(text: str, who: str, start: str, end: str, where: str, what: str, order: str, count: int) -> tuple[Any, ...]:
-            view = h.run_search(searcher, state.records, h.Query(text, who, start, end, where, what), sort=order, k=count)
+            # The search itself showed any error; here it only means nothing to export.
+            view = h.safe_search(searcher, state.records, h.Query(text, who, start, end, where, what), sort=order, k=count)
             if view.result is None or not view.result.hits:
                 return gr.Button(visible=False), hidden(), hidden()
             csv_path, md_path = h.write_exports(state.records, view, state.exports, order)
