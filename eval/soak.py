@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -200,6 +201,7 @@ def soak(index: Path, *, requests: int, users: int, tolerance: float, idle_s: fl
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
     loaded = [s for s in samples if s.requests > 0 and s.requests < requests] or samples
     fifth = max(1, len(loaded) // 5)
     warm, end = loaded[:fifth], loaded[-fifth:]
@@ -251,8 +253,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if index is None:
         index = work / "index"
         build_index(index, env)
-    report = soak(index, requests=args.requests, users=args.users, tolerance=args.tolerance, idle_s=args.idle,
-                  seed=args.seed, env=env)
+    try:
+        report = soak(index, requests=args.requests, users=args.users, tolerance=args.tolerance, idle_s=args.idle,
+                      seed=args.seed, env=env)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     summary = {k: v for k, v in asdict(report).items() if k != "samples"}
     print(json.dumps(summary, indent=2))
     if args.out:

@@ -108,7 +108,7 @@ def deadline_s() -> float:
     except ValueError:
         value = -1.0
     if not 0 < value <= 600:
-        raise ScrutinyError(f"{DEADLINE_ENV}={raw!r} must be a number of seconds between 0 and 600")
+        raise ModelUnavailable(f"{DEADLINE_ENV}={raw!r} must be a number of seconds between 0 and 600")
     return value
 
 

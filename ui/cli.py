@@ -217,8 +217,6 @@ def check_cache_writable(cache_path: Path) -> None:
     to open" or "readonly database" half-way through)."""
     import os
 
-    from indexer.errors import ScrutinyError
-
     fix = "make it writable, or point SCRUTINY_CACHE at a writable file"
     try:
         cache_path.parent.mkdir(parents=True, exist_ok=True)
