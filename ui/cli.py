@@ -66,12 +66,13 @@ index_option = click.option(
 
 
 def filter_options(command: F) -> F:
-    """--speaker, --since, --until and --body, the same on every command that searches."""
+    """--speaker, --since, --until, --body and --area, the same on every command that searches."""
     for option in reversed((
         click.option("--speaker", help="Role (CC, PCC, DCC…) or name (\"Tim Smith\")."),
         click.option("--since", help="From this date (YYYY-MM-DD, YYYY-MM or YYYY)."),
         click.option("--until", help="Up to this date (YYYY-MM-DD, YYYY-MM or YYYY)."),
         click.option("--body", help="Body, e.g. \"Performance and Delivery Board\" or \"panel\"."),
+        click.option("--area", help="Police area, e.g. \"Kent\" or \"Sussex\"."),
     )):
         command = option(command)
     return command
@@ -96,12 +97,19 @@ def document_json(doc: Document) -> dict[str, Any]:
         "date_range": [d.isoformat() for d in doc.date_range] if doc.date_range else None,
         "date_inferred": doc.date_inferred,
         "attendees": [
-            {"role": a.role, "name": a.name, "role_title": a.role_title, "organisation": a.organisation, "status": a.status}
+            {"role": a.role, "name": a.name, "role_title": a.role_title, "organisation": a.organisation, "status": a.status,
+             "acting": a.acting, "initials": a.initials}
             for a in doc.attendees
         ],
         "items": [{"number": i.number, "title": i.title} for i in doc.items],
         "source_url": doc.source_url,
     }
+
+
+def _office(a: Any) -> str:
+    """"CC", "CC, acting", or the title as written when it is none of ours."""
+    office = a.role or a.role_title or "-"
+    return f"{office}, acting" if a.acting else office
 
 
 def date_label(doc_date: Any, date_range: Any, inferred: bool) -> str:
@@ -131,7 +139,7 @@ def documents(paths: tuple[str, ...], as_json: bool) -> None:
         click.echo(f"    {d.title}  [{d.source}]")
         present = [a for a in d.attendees if a.status != "apologies"]
         if present:
-            click.echo("    attendees: " + "; ".join(f"{a.name} ({a.role or a.role_title or '-'})" for a in present))
+            click.echo("    attendees: " + "; ".join(f"{a.name} ({_office(a)})" for a in present))
         apologies = [a for a in d.attendees if a.status == "apologies"]
         if apologies:
             click.echo("    apologies: " + "; ".join(f"{a.name} ({a.role or '-'})" for a in apologies))
@@ -290,7 +298,8 @@ def _hit_lines(n: int, hit: Any) -> list[str]:
 
 
 # A batch line's filters, by the names the question files use.
-BATCH_FILTERS = {"speaker_role": "speaker", "date_from": "since", "date_to": "until", "body": "body", "kind": "kind"}
+BATCH_FILTERS = {"speaker_role": "speaker", "date_from": "since", "date_to": "until", "body": "body", "kind": "kind",
+                 "area": "area"}
 
 
 def _check_text(n: int, field: str, value: object) -> None:
@@ -333,7 +342,7 @@ def batch_line(searcher: Any, n: int, line: str, *, k: int, mode: str, sort: str
         _check_text(n, "id", qid)
         return json.dumps({
             "id": qid, "understood": understood_json(result.understood), "weak": result.weak,
-            "results": [hit_json(h) for h in result.hits],
+            "notice": result.notice, "results": [hit_json(h) for h in result.hits],
         }, ensure_ascii=False)
     except Exception as exc:  # noqa: BLE001 - one bad line is one error line; the batch goes on
         message = " ".join(str(exc).split()) if isinstance(exc, (ValueError, ScrutinyError)) else type(exc).__name__
@@ -356,7 +365,8 @@ def batch_line(searcher: Any, n: int, line: str, *, k: int, mode: str, sort: str
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 @one_line_errors
 def search(query: str | None, index_dir: Path | None, k: int, speaker: str | None, since: str | None,
-           until: str | None, body: str | None, kind: str | None, mode: str, sort: str, batch: Any, as_json: bool) -> None:
+           until: str | None, body: str | None, area: str | None, kind: str | None, mode: str, sort: str, batch: Any,
+           as_json: bool) -> None:
     """Ranked passages with meeting date, body, agenda item and speaker."""
     from search.engine import hit_json, open_searcher, understood_json
 
@@ -367,15 +377,18 @@ def search(query: str | None, index_dir: Path | None, k: int, speaker: str | Non
         for n, line in enumerate(batch, start=1):
             if line.strip():
                 click.echo(batch_line(searcher, n, line, k=k, mode=mode, sort=sort, defaults={
-                    "speaker": speaker, "since": since, "until": until, "body": body, "kind": kind}))
+                    "speaker": speaker, "since": since, "until": until, "body": body, "kind": kind, "area": area}))
         return
-    result = searcher.search(query or "", k=k, speaker=speaker, since=since, until=until, body=body, kind=kind, mode=mode, sort=sort)
+    result = searcher.search(query or "", k=k, speaker=speaker, since=since, until=until, body=body, kind=kind,
+                             area=area, mode=mode, sort=sort)
     if as_json:
         print_json({"query": query, "understood": understood_json(result.understood), "weak": result.weak,
-                    "matched": result.matched, "results": [hit_json(h) for h in result.hits]})
+                    "notice": result.notice, "matched": result.matched, "results": [hit_json(h) for h in result.hits]})
         return
     notes = " · ".join(result.understood.notes) or "no filters"
     click.echo(f"Understood: {notes} · searching for: {result.understood.text!r} · {result.matched} passages pass the filters")
+    if result.notice:
+        click.echo(result.notice)
     if not result.hits:
         click.echo("No passage passes these filters: widen the dates or drop a filter.")
     elif result.weak:
@@ -394,12 +407,12 @@ def search(query: str | None, index_dir: Path | None, k: int, speaker: str | Non
 @click.option("--json", "as_json", is_flag=True)
 @one_line_errors
 def ask(question: str, index_dir: Path | None, speaker: str | None, since: str | None, until: str | None,
-        body: str | None, as_json: bool) -> None:
+        body: str | None, area: str | None, as_json: bool) -> None:
     """An answer quoted from the records, in date order, every sentence cited."""
     from search.answer import NO_ANSWER, answer, answer_json
     from search.engine import open_searcher
 
-    result = answer(open_searcher(index_dir), question, speaker=speaker, since=since, until=until, body=body)
+    result = answer(open_searcher(index_dir), question, speaker=speaker, since=since, until=until, body=body, area=area)
     if as_json:
         print_json(answer_json(result))
         return
@@ -427,12 +440,13 @@ def ask(question: str, index_dir: Path | None, speaker: str | None, since: str |
 @click.option("--json", "as_json", is_flag=True, help="A list of {meeting_date, body, count, speakers, top} in date order.")
 @one_line_errors
 def timeline(topic: str, index_dir: Path | None, speaker: str | None, since: str | None, until: str | None,
-             body: str | None, as_json: bool) -> None:
+             body: str | None, area: str | None, as_json: bool) -> None:
     """How much was said about a topic, by whom, meeting by meeting."""
     from search.engine import open_searcher
     from search.timeline import point_json, timeline as trace
 
-    understood, points = trace(open_searcher(index_dir), topic, speaker=speaker, since=since, until=until, body=body)
+    understood, points = trace(open_searcher(index_dir), topic, speaker=speaker, since=since, until=until, body=body,
+                               area=area)
     if as_json:
         print_json([point_json(p) for p in points])
         return
