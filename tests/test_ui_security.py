@@ -242,6 +242,16 @@ def test_only_the_bound_host_names_are_answered(running: Running) -> None:
         assert response.status_code == 421 and "marmalade" not in response.text, host
 
 
+def test_the_allowed_host_names() -> None:
+    from ui.app import allowed_hosts
+
+    local = allowed_hosts("127.0.0.1", "")
+    assert local is not None and {"localhost", "127.0.0.1", "::1"} <= local and "evil.example" not in local
+    lan = allowed_hosts("192.168.1.20", "scrutiny.office.lan, Records.Office.Lan:7860")
+    assert lan is not None and {"192.168.1.20", "scrutiny.office.lan", "records.office.lan"} <= lan
+    assert allowed_hosts("0.0.0.0", "") is None  # every interface: a password is required instead
+
+
 def test_no_cross_origin_permission_is_granted(running: Running) -> None:
     origin = {"Origin": "http://evil.example"}
     page = httpx.get(running.url + "config", headers=origin, timeout=10)

@@ -242,15 +242,21 @@ def _inside(path: Path, folder: Path) -> bool:
 _SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.\-]*:", re.I)
 
 
-def allowed_hosts(host: str) -> frozenset[str] | None:
-    """The Host header values the server answers to: the localhost names and the bind
-    address. None (any) only when bound to every interface, where a password is required
-    and the address people type is not known here. A page on another site that points
-    its own name at 127.0.0.1 (DNS rebinding) sends its own name, and is refused."""
+HOSTS_ENV = "SCRUTINY_HOSTS"
+
+
+def allowed_hosts(host: str, extra: str | None = None) -> frozenset[str] | None:
+    """The Host header values the server answers to: the localhost names, the bind address,
+    and any names in $SCRUTINY_HOSTS (comma-separated: the name an office gives the server).
+    None (any) only when bound to every interface, where a password is required and the
+    address people type is not known here. A page on another site that points its own name
+    at 127.0.0.1 (DNS rebinding) sends its own name, and is refused."""
     bound = host.strip().strip("[]").lower()
     if bound in ("0.0.0.0", "::", ""):
         return None
-    return frozenset({*LOOPBACK_NAMES, "127.0.0.1", "::1", bound})
+    named = os.environ.get(HOSTS_ENV, "") if extra is None else extra
+    more = {_host_name(n) for n in named.split(",") if n.strip()}
+    return frozenset({*LOOPBACK_NAMES, "127.0.0.1", "::1", bound, *more})
 
 
 def _host_name(value: str) -> str:
