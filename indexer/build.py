@@ -24,7 +24,7 @@ from indexer.errors import IndexMismatchError, IndexMissingError, ReadError, Scr
 from indexer.read import ExtractedText, corpus_files, file_sha256, read_file
 from indexer.lexical import tokenize
 from indexer.records import Action, ParsedFile, Passage
-from indexer.store import REBUILD, LoadedIndex, load_index, write_index
+from indexer.store import LoadedIndex, index_lock, load_index, write_index
 
 # Settings that only shape the BM25 index (rebuilt on every run anyway) or apply at
 # query time: an old index's records and vectors stay reusable when only these change.
@@ -64,7 +64,7 @@ def _previous_index(index_dir: Path, embedder: Embedder, config: IndexConfig, sa
     except IndexMissingError:
         return None
     except IndexMismatchError as exc:
-        reason = str(exc).removesuffix(f": {REBUILD}").removesuffix(f"; {REBUILD}")
+        reason = str(exc).split(": rebuild with `")[0].split("; rebuild with `")[0]
         say(f"Re-indexing every file: {reason}")
         return None
     if not _reusable(old, config):
@@ -223,13 +223,39 @@ def build_index(
     being re-read; passages whose text is in `cache` are not re-embedded. A file that
     cannot be read or parsed costs one error line and keeps its previously indexed
     version, if any. Raises ScrutinyError, leaving the index untouched, when no file at
-    all could be indexed.
+    all could be indexed or the disk refuses the write.
 
     With a qdrant `backend`, the passages and vectors are sent to its collection before the
     index folder is written (so a Qdrant failure leaves the folder as it was), and the
     manifest records the backend for every later search.
+
+    One build at a time per index: a second waits for the first's lock (saying who holds
+    it), then starts from the index the first one wrote.
     """
-    backend = backend or BackendChoice()
+    def say(line: str) -> None:
+        tqdm.write(line, file=sys.stderr)
+
+    with index_lock(Path(index_dir), say=say):
+        return _build_index(paths, Path(index_dir), embedder=embedder, cache=cache, parse=parse, manifest_rows=manifest_rows,
+                            config=config, rebuild=rebuild, progress=progress, finalise=finalise, say=say,
+                            backend=backend or BackendChoice())
+
+
+def _build_index(
+    paths: Sequence[Path],
+    index_dir: Path,
+    *,
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    parse: Callable[[ExtractedText, dict[str, Any]], ParsedFile],
+    manifest_rows: Mapping[str, dict[str, Any]] | None,
+    config: IndexConfig,
+    rebuild: bool,
+    progress: bool,
+    finalise: Callable[[list[ParsedFile]], list[ParsedFile]] | None,
+    say: Callable[[str], None],
+    backend: BackendChoice,
+) -> BuildReport:
     if embedder.name != config.model_name or embedder.dim != config.embedding_dim:
         raise ScrutinyError(
             f"The embedder {embedder.name!r} ({embedder.dim} dimensions) does not match the config's "
@@ -238,10 +264,6 @@ def build_index(
     index_dir = Path(index_dir)
     rows = manifest_rows or {}
     seconds = {"reading": 0.0, "parsing": 0.0, "embedding": 0.0, "indexing": 0.0}
-
-    def say(line: str) -> None:
-        tqdm.write(line, file=sys.stderr)
-
     files = corpus_files(paths)
     if not files:
         raise ScrutinyError(
@@ -347,7 +369,8 @@ def build_index(
     sent = 0
     if backend.name == "qdrant":
         sent = _sync_qdrant(backend, old, parsed_files, embeddings, embedder, config, rebuild, say)
-    write_index(index_dir, parsed_files, embeddings, config, embedder.fingerprint, hashes, errors,
+    corpus = [str(Path(p).resolve()) for p in paths]
+    write_index(index_dir, parsed_files, embeddings, config, embedder.fingerprint, hashes, errors, corpus=corpus,
                 backend=backend.as_json())
     seconds["indexing"] += time.perf_counter() - started
 
