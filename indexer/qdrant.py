@@ -177,15 +177,15 @@ class QdrantBackend:
                 _create(client, collection, dim, choice, {**expected, "avgdl": 0.0}, _is_remote(url))
             info = client.get_collection(collection)
         except ScrutinyError:
-            client.close()
+            _release(url, client)  # a shared local client stays open for its other users
             raise
         except Exception as exc:  # connection refused, timeout, TLS, a proxy's error page
-            client.close()
+            _release(url, client)  # a shared local client stays open for its other users
             raise ScrutinyError(f"Qdrant at {url} did not answer ({_one_line(exc)}): {SERVER_HELP}") from exc
         metadata = dict(info.config.metadata or {})
         for key, value in expected.items():
             if metadata.get(key) != value:
-                client.close()
+                _release(url, client)  # a shared local client stays open for its other users
                 raise ScrutinyError(
                     f"{where} was made with {key}={metadata.get(key)!r}, this index needs {value!r}: "
                     "run `scrutiny index --rebuild` to recreate it, or choose another collection"
