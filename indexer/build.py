@@ -24,7 +24,7 @@ from indexer.errors import IndexMismatchError, IndexMissingError, ReadError, Scr
 from indexer.read import ExtractedText, corpus_files, file_sha256, read_file
 from indexer.lexical import tokenize
 from indexer.records import Action, ParsedFile, Passage
-from indexer.store import LoadedIndex, index_lock, load_index, write_index
+from indexer.store import LoadedIndex, index_lock, load_index, recorded_backend, write_index
 
 # Settings that only shape the BM25 index (rebuilt on every run anyway) or apply at
 # query time: an old index's records and vectors stay reusable when only these change.
@@ -45,6 +45,7 @@ class BuildReport:
     embedded_cached: int  # distinct passage texts of re-parsed files found in the cache
     seconds: dict[str, float]  # reading, parsing, embedding, indexing
     sent_to_backend: int = 0  # passages sent to a Qdrant collection on this run
+    backend: BackendChoice = BackendChoice()  # where the index's passages are ranked
 
 
 def _one_line(exc: BaseException) -> str:
@@ -225,6 +226,7 @@ def build_index(
     version, if any. Raises ScrutinyError, leaving the index untouched, when no file at
     all could be indexed or the disk refuses the write.
 
+    `backend` None keeps the backend the existing index records (embedded for a new one).
     With a qdrant `backend`, the passages and vectors are sent to its collection before the
     index folder is written (so a Qdrant failure leaves the folder as it was), and the
     manifest records the backend for every later search.
@@ -238,7 +240,7 @@ def build_index(
     with index_lock(Path(index_dir), say=say):
         return _build_index(paths, Path(index_dir), embedder=embedder, cache=cache, parse=parse, manifest_rows=manifest_rows,
                             config=config, rebuild=rebuild, progress=progress, finalise=finalise, say=say,
-                            backend=backend or BackendChoice())
+                            backend=backend or recorded_backend(Path(index_dir)))
 
 
 def _build_index(
@@ -384,4 +386,5 @@ def _build_index(
         embedded_cached=stats.cached,
         seconds=seconds,
         sent_to_backend=sent,
+        backend=backend,
     )

@@ -48,6 +48,7 @@ from typing import Any, Callable
 import faiss
 import numpy as np
 
+from indexer.backend import BackendChoice
 from indexer.config import FORMAT_VERSION, IndexConfig
 from indexer.errors import IndexMismatchError, IndexMissingError, ScrutinyError
 from indexer.records import (
@@ -498,6 +499,16 @@ def index_lock(index_dir: Path, *, say: Callable[[str], None] = print, wait: boo
 
 
 # -- loading -----------------------------------------------------------------------
+
+def recorded_backend(index_dir: Path) -> BackendChoice:
+    """The search backend an index's manifest records; embedded when there is none (or no
+    readable manifest: loading reports that in its own words)."""
+    try:
+        manifest = json.loads((Path(index_dir) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return BackendChoice()
+    return BackendChoice.from_json(manifest.get("backend") if isinstance(manifest, dict) else None)
+
 
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__

@@ -244,11 +244,11 @@ def test_incremental_indexing_sends_only_changed_files_and_deletes_removed_ones(
     choice = BackendChoice("qdrant", str(tmp_path / "qdrant"), "incremental")
     embedder = FakeEmbedder()
 
-    def run(rebuild: bool = False) -> Any:
+    def run(rebuild: bool = False, backend: BackendChoice | None = choice) -> Any:
         with EmbeddingCache(tmp_path / "cache.sqlite") as cache:
             return build_index([corpus], tmp_path / "index", embedder=embedder, cache=cache, parse=parse_file,
                                config=config_for(embedder), progress=False, finalise=resolve_corpus,
-                               backend=choice, rebuild=rebuild)
+                               backend=backend, rebuild=rebuild)
 
     first = run()
     assert first.sent_to_backend == first.passages
@@ -263,6 +263,8 @@ def test_incremental_indexing_sends_only_changed_files_and_deletes_removed_ones(
     finally:
         backend.close()
     assert run(rebuild=True).sent_to_backend == third.passages
+    kept = run(backend=None)  # no backend asked for: the index keeps the one it records
+    assert kept.backend == choice and kept.sent_to_backend == 0
 
 
 # -- failure -------------------------------------------------------------------------

@@ -287,22 +287,19 @@ def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: 
         f"Embedded {report.embedded_new} new passages, {report.embedded_cached} from the cache; "
         f"reading {s['reading']:.1f}s, parsing {s['parsing']:.1f}s, embedding {s['embedding']:.1f}s, indexing {s['indexing']:.1f}s"
     )
-    if choice.name == "qdrant":
+    if report.backend.name == "qdrant":
+        choice = report.backend
         click.echo(f"Qdrant at {choice.url}, collection {choice.collection or 'scrutiny'}: "
                    f"{report.sent_to_backend} passages sent, the others unchanged there")
 
 
 def _backend_choice(target: Path, backend: str | None, url: str | None, collection: str | None, quantize: bool,
                     shards: int | None = None, replicas: int | None = None) -> Any:
-    """The backend asked for; with none asked for, the existing index's, else embedded."""
+    """The backend asked for; None when none is (the build keeps the existing index's)."""
     from indexer.backend import BackendChoice
 
     if backend is None and url is None:
-        try:
-            recorded = json.loads((target / "manifest.json").read_text(encoding="utf-8")).get("backend")
-        except (OSError, ValueError, AttributeError):
-            recorded = None
-        return BackendChoice.from_json(recorded)
+        return None
     name = backend or "qdrant"
     if name == "embedded":
         return BackendChoice()
