@@ -128,6 +128,16 @@ def test_sparse_document_weights_are_bm25_term_frequency_parts() -> None:
     assert token_id("cadet") == token_id("cadet") != token_id("cadets")
 
 
+def test_server_fusion_filters_in_every_prefetch(fake_searcher: Any, shared_qdrant: QdrantBackend) -> None:
+    """Qdrant's own fusion (kept for comparison) sees only the filtered passages too."""
+    kind = "annual report"
+    vector = fake_searcher.embed_query("victims commissioning grants")
+    fused = shared_qdrant.search_fused("victims commissioning grants", vector, 10, Where(kinds=(kind,)))
+    by_id = {p.id: p for p in fake_searcher.passages}
+    assert len(fused) == 10 and all(by_id[i].document_kind == kind for i in fused)
+    assert shared_qdrant.search_fused("victims", vector, 10, Where(kinds=())) == []
+
+
 # -- filters -------------------------------------------------------------------------
 
 def _filter_values(passages: Any) -> dict[str, list[Any]]:
