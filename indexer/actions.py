@@ -11,6 +11,7 @@ from datetime import date
 from indexer.dates import first_date
 from indexer.layout import Block
 from indexer.records import Action, Document, Paragraph, Speaker
+from indexer.sentences import split_sentences
 from indexer.speakers import find_speakers, speaker_at
 
 ACTIONS_SECTION_RE = re.compile(r"^(?:overview\s+of\s+|summary\s+of\s+)?actions?(?:\s+(?:arising|agreed|log))?:?$", re.I)
@@ -31,7 +32,6 @@ OFFER_RE = re.compile(
 REQUEST_RE = re.compile(r"\brequested\s+(?:that\s+)?(?:a|an|further|the)?\s*(?:further\s+)?(?:update|briefing|report|information|data)\b|\basked\s+for\s+(?:a|an)\s+(?:further\s+)?(?:update|briefing|report)\b", re.I)
 DONE_RE = re.compile(r"\bdischarged\b|\breceived\b|\bcomplete(?:d)?\b|\bdelivered\b|\bbriefed\b|\breported\s+in\s+item\b|\badded\s+to\b|\bclosed\b|\bprovided\s+(?:outside|at|to)\b", re.I)
 PENDING_RE = re.compile(r"\bdue\s+(?:ahead|before|by)\b|\bto\s+be\s+provided\b|\boutstanding\b|\bongoing\b|\bin\s+progress\b|\bdeferred\b|\bcarried\s+forward\b", re.I)
-SENTENCE_RE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
 
 
 def extract(doc_id: str, source: str, body: str | None, paragraphs: Sequence[Paragraph], blocks: Sequence[Block]) -> list[Action]:
@@ -138,7 +138,7 @@ def _offers(doc_id: str, source: str, body: str | None, paragraphs: Sequence[Par
         if p.section and ACTIONS_SECTION_RE.match(p.section):
             continue
         previous = p.speakers[0] if p.speakers else None
-        for sentence in SENTENCE_RE.findall(p.text):
+        for sentence in split_sentences(p.text):
             offer, request = OFFER_RE.search(sentence), REQUEST_RE.search(sentence)
             match = offer or request
             at = speaker_at(sentence, _subject_position(sentence, match.start()), (), previous) if match else None

@@ -71,6 +71,20 @@ ADDRESSEE_VERBS: tuple[str, ...] = (
     "reminded", "shown", "given",
 )
 
+# Words written with a full stop that does not end a sentence. Matched whole and without
+# regard to case, the final stop left off. Before a name or any word: "e.g. Kent",
+# "(excl. Cannabis)", "Ch. Supt. Jones"; honorifics ("Cllr.", "Dr.") count too.
+ABBREVIATIONS: tuple[str, ...] = (
+    "e.g", "eg", "i.e", "ie", "viz", "cf", "vs", "v", "incl", "excl", "inc", "St", "Sgt", "Insp",
+    "Supt", "Det", "Const", "Ch", "Asst", "Dept", "Govt", "Co", "Corp", "et al",
+)
+# Abbreviations only before a number ("No. 5", "approx. 400", "para. 3.2", "c. 1,600"):
+# "no." before a capital ends a sentence ("The answer was no. The PCC …").
+NUMBER_ABBREVIATIONS: tuple[str, ...] = (
+    "No", "Nos", "approx", "est", "ref", "para", "paras", "fig", "figs", "p", "pp", "vol", "sect",
+    "art", "c", "ca", "circa", "tel",
+)
+
 # -- dates ----------------------------------------------------------------------------
 
 MONTHS: dict[str, int] = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
