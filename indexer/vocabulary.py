@@ -70,6 +70,10 @@ ADDRESSEE_VERBS: tuple[str, ...] = (
     "told", "informed", "advised", "briefed", "reported to", "answered", "assured", "updated",
     "reminded", "shown", "given",
 )
+# Their present forms, for "what did the CC tell the PCC about …".
+ADDRESSEE_VERBS_PRESENT: tuple[str, ...] = (
+    "tell", "inform", "advise", "brief", "report to", "answer", "assure", "update", "remind", "show", "give",
+)
 
 # Words written with a full stop that does not end a sentence. Matched whole and without
 # regard to case, the final stop left off. Before a name or any word: "e.g. Kent",

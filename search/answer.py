@@ -4,19 +4,32 @@ every word of an answer is the record's own.
 
 When the evidence is weak the answer says so ("No passage in the records answers
 this") and lists the nearest passages, labelled as such, instead of a confident
-paraphrase of something unrelated.
+paraphrase of something unrelated. Weak means: retrieval found nothing close, or the
+sentences that would be quoted do not carry the question's key terms (the thing asked
+about, weighted by how rare each word is in the records, and any year it names) — the
+nearest sentences of the one meeting a date filter leaves are not an answer.
+
+"What was the PCC told about X" asks for what was said *to* the PCC: the question is
+read without the PCC as speaker, and the answers given to the PCC are quoted, not the
+PCC's own questions. A two-part question ("… and who owns the action?") has the best
+sentence for each part quoted.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date
+from dataclasses import replace as _replace
+from datetime import date, timedelta
+
+import numpy as np
 
 from indexer.records import Passage, Speaker
+from indexer.sentences import readable
 from search.engine import Hit, Searcher, SearchResult
 from search.lexical import tokenize
 from search.sentences import said_by, sentence_speakers, sentences
-from search.understand import Understood
+from search.understand import Understood, addressee
 
 NO_ANSWER = "No passage in the records answers this."
 # How many passages the answer draws on, and how many sentences it quotes at most.
@@ -25,7 +38,33 @@ MAX_SENTENCES = 8
 # A sentence is quoted when it is close in meaning to the question or shares most of its
 # words; calibrated on eval/questions.jsonl.
 MIN_SENTENCE_SCORE = 0.4
-EMBEDDED_SENTENCES = 24
+EMBEDDED_SENTENCES = 32
+# The share of the question's key terms (weighted by rarity) the quoted sentences must carry.
+MIN_SUPPORT = 0.5
+# Words of a question that ask rather than name the subject.
+QUESTION_WORDS = frozenset(tokenize(
+    "what which who whom how many much when where why did does do was were is are has have had say said says "
+    "tell told report reported reporting mention mentioned discuss discussed discussion records record board panel "
+    "meeting meetings update updates give given provide provided happen happened latest current figure figures "
+    "number level rate view views comment comments agreed agree year years anything information detail details "
+    "pcc commissioner cc chief constable deputy dcc dco ce chair member members force kent police"
+))
+YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
+# "… and who owns the action?": a second question joined to the first.
+SECOND_PART_RE = re.compile(r",?\s+and\s+(?=(?:who|what|when|how|which|whether|is|are|was|were|has|have|did|does)\b)", re.I)
+
+
+def meeting_label(day: date | None, date_range: tuple[date, date] | None, inferred: bool) -> str:
+    """A meeting's date as a reader should see it: "7 June 2023", or for an undated
+    meeting what is known — "undated; between 12 June and 11 December 2024" (the
+    meetings either side)."""
+    if inferred and date_range and date_range[0] != date_range[1]:
+        after, before = date_range[0] - timedelta(days=1), date_range[1] + timedelta(days=1)
+        first = f"{after.day} {after:%B}" + ("" if after.year == before.year else f" {after.year}")
+        return f"undated; between {first} and {before.day} {before:%B %Y}"
+    if day is None:
+        return "undated"
+    return f"{day.day} {day:%B %Y}"
 
 
 @dataclass(frozen=True)
@@ -33,16 +72,23 @@ class Citation:
     quote: str  # verbatim from the passage, and so from the source document
     passage: Passage
     speakers: tuple[Speaker, ...]  # who says this sentence, where known
+    date_range: tuple[date, date] | None = None  # for an undated meeting: when it could have been
+
+    @property
+    def text(self) -> str:
+        """The quote as shown: the record's words without markup an export left in."""
+        return readable(self.quote)
+
+    @property
+    def when(self) -> str:
+        return meeting_label(self.passage.meeting_date, self.date_range, self.passage.date_inferred)
 
     @property
     def label(self) -> str:
         p = self.passage
-        when = p.meeting_date.strftime("%-d %B %Y") if p.meeting_date else "undated"
-        if p.date_inferred:
-            when = f"{when} (date inferred)"
         who = "; ".join(_speaker_label(s) for s in self.speakers) or "speaker not identified"
         item = f"item {p.item_number} {p.item_title}" if p.item_number else (p.item_title or p.document_title)
-        return f"{when}, {p.body or p.document_title}, {who}, {item}"
+        return f"{self.when}, {p.body or p.document_title}, {who}, {item}"
 
 
 @dataclass(frozen=True)
@@ -55,6 +101,8 @@ class Answer:
     nearest: tuple[Hit, ...]  # shown when not answered, labelled as the nearest passages
     generated: bool = False  # written by the configured language model, its quotes checked
     dropped_claims: int = 0  # the model's claims removed because a quote was not in its passage
+    addressee: str | None = None  # "what was the PCC told": the office spoken to
+    support: float | None = None  # share of the question's key terms the quoted sentences carry
 
 
 def _speaker_label(s: Speaker) -> str:
@@ -63,10 +111,45 @@ def _speaker_label(s: Speaker) -> str:
     return s.name or s.role or s.as_named
 
 
+def key_terms(searcher: Searcher, text: str) -> dict[str, float]:
+    """The words of a question that name its subject, each weighted by its rarity in the
+    records (a word the records never use weighs most)."""
+    terms = [t for t in dict.fromkeys(tokenize(text)) if t not in QUESTION_WORDS and not YEAR_RE.fullmatch(t)]
+    lexical = searcher.index.lexical
+    top = float(np.log(1 + (lexical.n_docs + 0.5) / 0.5))
+    return {t: (lexical.idf(t) if lexical.document_frequency(t) else top) for t in terms}
+
+
+def support(terms: dict[str, float], quoted: list[str]) -> float:
+    """Share of the key terms' weight found in the quoted sentences."""
+    if not terms:
+        return 1.0
+    words = set(tokenize(" ".join(quoted)))
+    return sum(w for t, w in terms.items() if t in words) / sum(terms.values())
+
+
+def _years_supported(text: str, citations: list[tuple[str, Hit]]) -> bool:
+    """Every year the topic names ("vans seized in 2021") is in a quoted sentence or is the
+    year of a quoted meeting."""
+    years = set(YEAR_RE.findall(text))
+    for year in years:
+        if not any(year in sentence or (h.passage.meeting_date and str(h.passage.meeting_date.year) == year)
+                   for sentence, h in citations):
+            return False
+    return True
+
+
+def _refusal(question: str, result: SearchResult, who: str | None, found: float | None = None) -> Answer:
+    return Answer(question, result.understood, False, NO_ANSWER, (), result.hits[:5], addressee=who, support=found)
+
+
 def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
-    result: SearchResult = searcher.search(question, k=PASSAGES, **filters)  # type: ignore[arg-type]
+    who, asked = addressee(question)
+    result: SearchResult = searcher.search(asked, k=PASSAGES, **filters)  # type: ignore[arg-type]
+    if who:
+        result = _replace(result, understood=_replace(result.understood, notes=result.understood.notes + (f"spoken to: {who}",)))
     if result.weak or not result.hits:
-        return Answer(question, result.understood, False, NO_ANSWER, (), result.hits[:5])
+        return _refusal(question, result, who)
     from search.generate import configured_endpoint
 
     endpoint = configured_endpoint()
@@ -74,34 +157,47 @@ def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
         generated = _generated_answer(endpoint, question, result)
         if generated is not None:
             return generated
-    query_terms = set(tokenize(result.understood.text))
+    topic = result.understood.text
+    parts = [p for p in SECOND_PART_RE.split(asked) if p.strip()] if SECOND_PART_RE.search(asked) else [asked]
+    part_terms = [key_terms(searcher, searcher.understand(p).text if len(parts) > 1 else topic) for p in parts]
+    terms = key_terms(searcher, topic)
+    query_terms = set(tokenize(topic))
     candidates: list[tuple[float, int, int, str, Hit]] = []
     for rank, hit in enumerate(result.hits):
         for offset, sentence in sentences(hit.passage.text):
             candidates.append((0.0, rank, offset, sentence, hit))
     if not candidates:
-        return Answer(question, result.understood, False, NO_ANSWER, (), result.hits[:5])
+        return _refusal(question, result, who)
     # Embedding sentences is the slow part of an answer: only the likeliest are embedded,
-    # those sharing the question's words first, then by their passage's rank.
-    candidates.sort(key=lambda c: (-len(query_terms & set(tokenize(c[3]))), c[1], c[2]))
+    # those carrying the question's rarest words first, then by their passage's rank.
+    candidates.sort(key=lambda c: (-support(terms, [c[3]]), -len(query_terms & set(tokenize(c[3]))), c[1], c[2]))
     candidates = candidates[:EMBEDDED_SENTENCES]
     vectors = searcher.embed_texts([c[3] for c in candidates])
-    query_vector = searcher.embed_query(result.understood.text)
+    query_vector = searcher.embed_query(topic)
     meaning = vectors @ query_vector
     scored = []
     wanted = result.understood.speaker
     for (_, rank, offset, sentence, hit), cosine in zip(candidates, meaning):
-        if wanted and not said_by(sentence_speakers(hit.passage, offset, len(sentence)), wanted):
+        speakers = sentence_speakers(hit.passage, offset, len(sentence))
+        if wanted and not said_by(speakers, wanted):
             continue  # "what did the CC say": not the PCC's question in the same passage
-        words = set(tokenize(sentence))
-        overlap = len(query_terms & words) / len(query_terms) if query_terms else 0.0
-        # Meaning and shared words, with a little credit for the passage's rank.
-        scored.append((0.6 * float(cosine) + 0.4 * overlap + 0.02 * (PASSAGES - rank), rank, offset, sentence, hit))
+        if who and said_by(speakers, who):
+            continue  # "what was the PCC told": the answers given to him, not his questions
+        carried = max(support(t, [sentence]) for t in part_terms)
+        # Meaning and the question's subject words (rare ones weigh most), with a little
+        # credit for the passage's rank.
+        scored.append((0.5 * float(cosine) + 0.5 * carried + 0.02 * (PASSAGES - rank), rank, offset, sentence, hit))
     ranked = [item for item in sorted(scored, key=lambda t: -t[0]) if item[0] >= MIN_SENTENCE_SCORE]
-    # The best sentence of each meeting first, so the answer traces the topic over time;
-    # then the next best, at most two from one passage.
     chosen: list[tuple[float, int, int, str, Hit]] = []
-    meetings: set[str] = set()
+    # Each part of a two-part question gets its best sentence first.
+    if len(parts) > 1:
+        for t in part_terms:
+            best = max(ranked, key=lambda item: (support(t, [item[3]]), item[0]), default=None)
+            if best is not None and best not in chosen and support(t, [best[3]]) > 0:
+                chosen.append(best)
+    # The best sentence of each meeting, so the answer traces the topic over time; then
+    # the next best, at most two from one passage.
+    meetings: set[str] = {item[4].passage.document_id for item in chosen}
     for item in ranked:
         if item[4].passage.document_id not in meetings and len(chosen) < MAX_SENTENCES:
             meetings.add(item[4].passage.document_id)
@@ -117,11 +213,19 @@ def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
         per_passage[item[1]] = per_passage.get(item[1], 0) + 1
         chosen.append(item)
     if not chosen:
-        return Answer(question, result.understood, False, NO_ANSWER, (), result.hits[:5])
+        return _refusal(question, result, who)
+    found = support(terms, [item[3] for item in chosen])
+    if found < MIN_SUPPORT or not _years_supported(topic, [(item[3], item[4]) for item in chosen]):
+        # The nearest sentences do not carry what was asked: say so, show them as nearest.
+        return _refusal(question, result, who, found)
     chosen.sort(key=lambda t: (t[4].passage.meeting_date or date.min, t[4].passage.source, t[4].passage.start, t[2]))
-    citations = tuple(Citation(sentence, hit.passage, sentence_speakers(hit.passage, offset, len(sentence))) for _, _, offset, sentence, hit in chosen)
-    text = "\n".join(f"{c.quote} [{c.label}]" for c in citations)
-    return Answer(question, result.understood, True, text, citations, ())
+    ranges = searcher.date_ranges
+    citations = tuple(
+        Citation(sentence, hit.passage, sentence_speakers(hit.passage, offset, len(sentence)), ranges.get(hit.passage.document_id))
+        for _, _, offset, sentence, hit in chosen
+    )
+    text = "\n".join(f"{c.text} [{c.label}]" for c in citations)
+    return Answer(question, result.understood, True, text, tuple(citations), (), addressee=who, support=found)
 
 
 def _generated_answer(endpoint: object, question: str, result: SearchResult) -> Answer | None:
@@ -137,7 +241,7 @@ def _generated_answer(endpoint: object, question: str, result: SearchResult) -> 
     for claim in output.claims:
         cited = [Citation(q.text, q.passage, q.passage.speakers) for q in claim.quotes]
         citations.extend(cited)
-        lines.append(claim.text + " " + " ".join(f"“{c.quote}” [{c.label}]" for c in cited))
+        lines.append(claim.text + " " + " ".join(f"“{c.text}” [{c.label}]" for c in cited))
     return Answer(question, result.understood, True, "\n".join(lines), tuple(citations), (),
                   generated=True, dropped_claims=output.dropped)
 
@@ -145,9 +249,10 @@ def _generated_answer(endpoint: object, question: str, result: SearchResult) -> 
 def citation_json(c: Citation) -> dict[str, object]:
     p = c.passage
     return {
-        "quote": c.quote,
+        "quote": c.text,
         "meeting_date": p.meeting_date.isoformat() if p.meeting_date else None,
         "date_inferred": p.date_inferred,
+        "when": c.when,
         "body": p.body,
         "document": p.document_title,
         "item": {"number": p.item_number, "title": p.item_title},
@@ -166,6 +271,8 @@ def answer_json(a: Answer) -> dict[str, object]:
         "answered": a.answered,
         "generated": a.generated,
         "dropped_claims": a.dropped_claims,
+        "addressee": a.addressee,
+        "support": a.support,
         "answer": a.text,
         "citations": [citation_json(c) for c in a.citations],
         "nearest": [hit_json(h) for h in a.nearest],

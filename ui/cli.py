@@ -174,7 +174,7 @@ def load_records(paths: tuple[str, ...], index_dir: Path | None) -> tuple[list[A
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @index_option
-@click.option("--status", type=click.Choice(["open", "done", "overdue", "unknown", "any"]), default="any", show_default=True)
+@click.option("--status", type=click.Choice(["open", "done", "deferred", "overdue", "unknown", "any"]), default="any", show_default=True)
 @click.option("--owner", help="Only commitments whose owner contains this (Force, OPCC, CC…).")
 @click.option("--kind", type=click.Choice(["action", "offer", "any"]), default="any", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON array of commitments with status and evidence.")
@@ -204,10 +204,14 @@ def actions(paths: tuple[str, ...], index_dir: Path | None, status: str, owner: 
             set_at += "*"
         ev = e.evidence[0] if e.evidence else None
         evidence = (f"{ev.meeting_date.isoformat()}: " if ev and ev.meeting_date else "") + (ev.note if ev else "")
-        rows.append([set_at, e.action.kind if e.set_at_in_corpus else "action", e.status, e.action.owner or "-",
-                     e.action.due.isoformat() if e.action.due else "-", e.action.text, evidence])
-    click.echo(table(rows, ["set at", "kind", "status", "owner", "due", "commitment", "evidence"], [11, 6, 8, 6, 10, 70, 60]))
-    click.echo(f"\n{len(entries)} commitments · ~ date inferred · * set at a meeting not in the records, known from a later update")
+        kind_label = e.action.kind if e.set_at_in_corpus else "action"
+        if e.offers:
+            kind_label += "+offer"
+        rows.append([set_at, kind_label, e.status, e.action.owner or "-",
+                     e.due.isoformat() if e.due else "-", e.action.text, evidence])
+    click.echo(table(rows, ["set at", "kind", "status", "owner", "due", "commitment", "evidence"], [11, 12, 8, 6, 10, 70, 60]))
+    click.echo(f"\n{len(entries)} commitments · ~ date inferred · * set at a meeting not in the records, known from a later update"
+               " · +offer: also offered in discussion (one commitment)")
 
 
 # -- index -----------------------------------------------------------------------
@@ -434,7 +438,7 @@ DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
 @index_option
 @click.option("--baseline/--no-baseline", default=True, show_default=True, help="Also score the naive fixed-chunk pipeline.")
 @click.option("--details", is_flag=True, help="Per question type, and the weakest questions.")
-@click.option("--answers", is_flag=True, help="Also run `ask` on every question and report its refusal rates (slower).")
+@click.option("--answers", is_flag=True, help="Also run `ask` on every question (refusal rates) and score it on eval/answers.jsonl (slower).")
 @click.option("--json", "as_json", is_flag=True)
 @one_line_errors
 def evaluate_command(question_files: tuple[Path, ...], index_dir: Path | None, baseline: bool, details: bool,
@@ -463,6 +467,13 @@ def evaluate_command(question_files: tuple[Path, ...], index_dir: Path | None, b
                 click.echo(per_type(report))
                 click.echo("weakest (hybrid nDCG@10): " + ", ".join(weakest(report)))
             click.echo()
+    if answers:
+        from eval.run import ANSWERS, format_answers, score_answers
+
+        scored = score_answers(searcher, ANSWERS)
+        reports.append({"answers_set": scored})
+        if not as_json:
+            click.echo(format_answers(scored))
     if as_json:
         print_json(reports)
 

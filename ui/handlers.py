@@ -720,9 +720,9 @@ def commitment_row(e: LedgerEntry) -> dict[str, str]:
     return {
         "status": e.status,
         "commitment": one_line(a.text),
-        "kind": kind + (" (minuted as an action)" if e.formal_action else ""),
+        "kind": kind + (" (also offered in discussion)" if e.offers else ""),
         "owner": a.owner or "-",
-        "due": a.due.isoformat() if a.due else "-",
+        "due": e.due.isoformat() if e.due else "-",
         "set at": meeting,
         "evidence": " | ".join(evidence) or "-",
         "source": a.source,
