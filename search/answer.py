@@ -49,6 +49,8 @@ QUESTION_WORDS = frozenset(tokenize(
     "number level rate view views comment comments agreed agree year years anything information detail details "
     "pcc commissioner cc chief constable deputy dcc dco ce chair member members force kent police"
 ))
+# A table row read as a heading ("ASB 32,640 27,617 ▼ -15.4"): never shown as an item title.
+TABLE_ROW_TITLE_RE = re.compile(r"\t|[▲▼]|(?:\d[\d,.%]*\s+){2,}")
 YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
 # "… and who owns the action?": a second question joined to the first.
 SECOND_PART_RE = re.compile(r",?\s+and\s+(?=(?:who|what|when|how|which|whether|is|are|was|were|has|have|did|does)\b)", re.I)
@@ -87,7 +89,8 @@ class Citation:
     def label(self) -> str:
         p = self.passage
         who = "; ".join(_speaker_label(s) for s in self.speakers) or "speaker not identified"
-        item = f"item {p.item_number} {p.item_title}" if p.item_number else (p.item_title or p.document_title)
+        title = p.item_title if p.item_title and not TABLE_ROW_TITLE_RE.search(p.item_title) else None
+        item = f"item {p.item_number} {title or ''}".rstrip() if p.item_number else (title or p.document_title)
         return f"{self.when}, {p.body or p.document_title}, {who}, {item}"
 
 
@@ -143,11 +146,37 @@ def _refusal(question: str, result: SearchResult, who: str | None, found: float 
     return Answer(question, result.understood, False, NO_ANSWER, (), result.hits[:5], addressee=who, support=found)
 
 
+def _reported_later(searcher: Searcher, question: str, result: SearchResult, who: str | None) -> Answer | None:
+    """A question about one day's meeting the records lack ("actions from the 12 June 2024
+    meeting"): what a later meeting's "Notes of Previous Meeting – 12 June 2024" reports of it."""
+    day = result.understood.since
+    if day is None or day != result.understood.until:
+        return None
+    named = f"{day.day} {day:%B %Y}"
+    later = [p for p in searcher.passages if named in (p.item_title or "")]
+    if not later:
+        return None
+    citations = tuple(
+        Citation(sentence, p, sentence_speakers(p, offset, len(sentence)), searcher.date_ranges.get(p.document_id))
+        for p in later for offset, sentence in sentences(p.text)
+    )[:MAX_SENTENCES]
+    if not citations:
+        return None
+    understood = _replace(result.understood, notes=result.understood.notes + (
+        f"the meeting of {named} is not in the records: what a later meeting reports of it",))
+    text = "\n".join(f"{c.text} [{c.label}]" for c in citations)
+    return Answer(question, understood, True, text, citations, (), addressee=who)
+
+
 def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
     who, asked = addressee(question)
     result: SearchResult = searcher.search(asked, k=PASSAGES, **filters)  # type: ignore[arg-type]
     if who:
         result = _replace(result, understood=_replace(result.understood, notes=result.understood.notes + (f"spoken to: {who}",)))
+    if result.matched == 0:
+        reported = _reported_later(searcher, question, result, who)
+        if reported is not None:
+            return reported
     if result.weak or not result.hits:
         return _refusal(question, result, who)
     from search.generate import configured_endpoint
