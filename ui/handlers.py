@@ -75,9 +75,10 @@ RECORD_TYPES: dict[str, tuple[str, str]] = {
 
 STATUS_HELP = {
     "done": "a later meeting records it discharged, received or delivered",
-    "open": "not recorded as done and not past its due date",
-    "overdue": "past its due date with no record of delivery",
-    "unknown": "no later meeting of that body is in the records to say",
+    "deferred": "a later record puts it off to a new due point",
+    "open": "not recorded as done and not yet due, or with no due date",
+    "overdue": "the meeting it was due at is in the records and records no delivery",
+    "unknown": "the meeting that would say is not in the records",
 }
 
 
