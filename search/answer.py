@@ -39,6 +39,7 @@ MAX_SENTENCES = 8
 # words; calibrated on eval/questions.jsonl.
 MIN_SENTENCE_SCORE = 0.4
 EMBEDDED_SENTENCES = 32
+PER_PASSAGE = 3
 # The share of the question's key terms (weighted by rarity) the quoted sentences must carry.
 MIN_SUPPORT = 0.5
 # Words of a question that ask rather than name the subject.
@@ -49,6 +50,10 @@ QUESTION_WORDS = frozenset(tokenize(
     "number level rate view views comment comments agreed agree year years anything information detail details "
     "pcc commissioner cc chief constable deputy dcc dco ce chair member members force kent police"
 ))
+# A question put at the meeting, and how far its reply runs after it.
+QUESTION_RE = re.compile(r"\b(?:asked|sought|queried|questioned|requested|enquired|pressed|challenged)\b|\?$", re.I)
+REPLY_SENTENCES = 2
+REPLY_CREDIT = 0.9
 # A table row read as a heading ("ASB 32,640 27,617 ▼ -15.4"): never shown as an item title.
 TABLE_ROW_TITLE_RE = re.compile(r"\t|[▲▼]|(?:\d[\d,.%]*\s+){2,}")
 YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
@@ -142,30 +147,44 @@ def _years_supported(text: str, citations: list[tuple[str, Hit]]) -> bool:
     return True
 
 
+def _questions_before(hits: tuple[Hit, ...]) -> dict[tuple[str, int], list[str]]:
+    """For each sentence that follows a question in its passage (the reply, and the
+    speaker's next sentence), that question."""
+    out: dict[tuple[str, int], list[str]] = {}
+    for hit in hits:
+        found = sentences(hit.passage.text)
+        for n, (_, sentence) in enumerate(found):
+            if QUESTION_RE.search(sentence):
+                for offset, _ in found[n + 1 : n + 1 + REPLY_SENTENCES]:
+                    out.setdefault((hit.passage.id, offset), []).append(sentence)
+    return out
+
+
 def _refusal(question: str, result: SearchResult, who: str | None, found: float | None = None) -> Answer:
     return Answer(question, result.understood, False, NO_ANSWER, (), result.hits[:5], addressee=who, support=found)
 
 
 def _reported_later(searcher: Searcher, question: str, result: SearchResult, who: str | None) -> Answer | None:
-    """A question about one day's meeting the records lack ("actions from the 12 June 2024
+    """A question naming a day's meeting the records lack ("actions from the 12 June 2024
     meeting"): what a later meeting's "Notes of Previous Meeting – 12 June 2024" reports of it."""
-    day = result.understood.since
-    if day is None or day != result.understood.until:
-        return None
-    named = f"{day.day} {day:%B %Y}"
-    later = [p for p in searcher.passages if named in (p.item_title or "")]
-    if not later:
-        return None
-    citations = tuple(
-        Citation(sentence, p, sentence_speakers(p, offset, len(sentence)), searcher.date_ranges.get(p.document_id))
-        for p in later for offset, sentence in sentences(p.text)
-    )[:MAX_SENTENCES]
-    if not citations:
-        return None
-    understood = _replace(result.understood, notes=result.understood.notes + (
-        f"the meeting of {named} is not in the records: what a later meeting reports of it",))
-    text = "\n".join(f"{c.text} [{c.label}]" for c in citations)
-    return Answer(question, understood, True, text, citations, (), addressee=who)
+    from indexer.dates import find_dates
+
+    held = {p.meeting_date for p in searcher.passages if not p.date_inferred}
+    for day, _, _ in find_dates(question):
+        if day in held:
+            continue
+        named = f"{day.day} {day:%B %Y}"
+        later = [p for p in searcher.passages if named in (p.item_title or "")]
+        citations = tuple(
+            Citation(sentence, p, sentence_speakers(p, offset, len(sentence)), searcher.date_ranges.get(p.document_id))
+            for p in later for offset, sentence in sentences(p.text)
+        )[:MAX_SENTENCES]
+        if citations:
+            understood = _replace(result.understood, notes=result.understood.notes + (
+                f"the meeting of {named} is not in the records: what a later meeting reports of it",))
+            text = "\n".join(f"{c.text} [{c.label}]" for c in citations)
+            return Answer(question, understood, True, text, citations, (), addressee=who)
+    return None
 
 
 def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
@@ -173,10 +192,9 @@ def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
     result: SearchResult = searcher.search(asked, k=PASSAGES, **filters)  # type: ignore[arg-type]
     if who:
         result = _replace(result, understood=_replace(result.understood, notes=result.understood.notes + (f"spoken to: {who}",)))
-    if result.matched == 0:
-        reported = _reported_later(searcher, question, result, who)
-        if reported is not None:
-            return reported
+    reported = _reported_later(searcher, question, result, who)
+    if reported is not None:
+        return reported
     if result.weak or not result.hits:
         return _refusal(question, result, who)
     from search.generate import configured_endpoint
@@ -206,13 +224,17 @@ def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
     meaning = vectors @ query_vector
     scored = []
     wanted = result.understood.speaker
+    asked_before = _questions_before(result.hits)
     for (_, rank, offset, sentence, hit), cosine in zip(candidates, meaning):
         speakers = sentence_speakers(hit.passage, offset, len(sentence))
         if wanted and not said_by(speakers, wanted):
             continue  # "what did the CC say": not the PCC's question in the same passage
         if who and said_by(speakers, who):
             continue  # "what was the PCC told": the answers given to him, not his questions
-        carried = max(support(t, [sentence]) for t in part_terms)
+        # A reply ("the CC reported there were 111 in the RY") carries the subject of the
+        # question it answers ("The PCC sought an update on victimless prosecutions").
+        context = [sentence] + asked_before.get((hit.passage.id, offset), [])
+        carried = max(max(support(t, [sentence]), REPLY_CREDIT * support(t, context)) for t in part_terms)
         # Meaning and the question's subject words (rare ones weigh most), with a little
         # credit for the passage's rank.
         scored.append((0.5 * float(cosine) + 0.5 * carried + 0.02 * (PASSAGES - rank), rank, offset, sentence, hit))
@@ -225,7 +247,7 @@ def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
             if best is not None and best not in chosen and support(t, [best[3]]) > 0:
                 chosen.append(best)
     # The best sentence of each meeting, so the answer traces the topic over time; then
-    # the next best, at most two from one passage.
+    # the next best, at most PER_PASSAGE from one passage.
     meetings: set[str] = {item[4].passage.document_id for item in chosen}
     for item in ranked:
         if item[4].passage.document_id not in meetings and len(chosen) < MAX_SENTENCES:
@@ -237,13 +259,13 @@ def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
     for item in ranked:
         if len(chosen) >= MAX_SENTENCES:
             break
-        if item in chosen or per_passage.get(item[1], 0) >= 2:
+        if item in chosen or per_passage.get(item[1], 0) >= PER_PASSAGE:
             continue
         per_passage[item[1]] = per_passage.get(item[1], 0) + 1
         chosen.append(item)
     if not chosen:
         return _refusal(question, result, who)
-    found = support(terms, [item[3] for item in chosen])
+    found = support(terms, [item[3] for item in chosen] + [q for item in chosen for q in asked_before.get((item[4].passage.id, item[2]), [])])
     if found < MIN_SUPPORT or not _years_supported(topic, [(item[3], item[4]) for item in chosen]):
         # The nearest sentences do not carry what was asked: say so, show them as nearest.
         return _refusal(question, result, who, found)
