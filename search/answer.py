@@ -27,6 +27,7 @@ import numpy as np
 from indexer.records import Passage, Speaker
 from indexer.sentences import readable
 from search.engine import Hit, Searcher, SearchResult
+from search.glossary import expand
 from search.lexical import tokenize
 from search.sentences import said_by, sentence_speakers, sentences
 from search.understand import Understood, addressee
@@ -48,7 +49,9 @@ QUESTION_WORDS = frozenset(tokenize(
     "tell told report reported reporting mention mentioned discuss discussed discussion records record board panel "
     "meeting meetings update updates give given provide provided happen happened latest current figure figures "
     "number level rate view views comment comments agreed agree year years anything information detail details "
-    "pcc commissioner cc chief constable deputy dcc dco ce chair member members force kent police"
+    "pcc commissioner cc chief constable deputy dcc dco ce chair member members force kent police "
+    "point points raise raised get got extra made make deal dealing done doing tackle tackling handle handled "
+    "handling ask asked"
 ))
 # A question put at the meeting, and how far its reply runs after it.
 QUESTION_RE = re.compile(r"\b(?:asked|sought|queried|questioned|requested|enquired|pressed|challenged)\b|\?$", re.I)
@@ -121,18 +124,23 @@ def _speaker_label(s: Speaker) -> str:
 
 def key_terms(searcher: Searcher, text: str) -> dict[str, float]:
     """The words of a question that name its subject, each weighted by its rarity in the
-    records (a word the records never use weighs most)."""
+    records. A word the records never use ("smuggled" for their "foreign") cannot be
+    looked for: it is left out, unless no word of the question is in the records at all."""
     terms = [t for t in dict.fromkeys(tokenize(text)) if t not in QUESTION_WORDS and not YEAR_RE.fullmatch(t)]
     lexical = searcher.index.lexical
-    top = float(np.log(1 + (lexical.n_docs + 0.5) / 0.5))
-    return {t: (lexical.idf(t) if lexical.document_frequency(t) else top) for t in terms}
+    known = {t: lexical.idf(t) for t in terms if lexical.document_frequency(t)}
+    if terms and not known:
+        return {t: 1.0 for t in terms}  # nothing the records know of: no sentence can carry it
+    return known
 
 
-def support(terms: dict[str, float], quoted: list[str]) -> float:
-    """Share of the key terms' weight found in the quoted sentences."""
+def support(terms: dict[str, float], quoted: list[str], glossary: dict[str, str] | None = None) -> float:
+    """Share of the key terms' weight found in the quoted sentences (an abbreviation the
+    records define counts for its long form: "VAWG" for "violence against women and girls")."""
     if not terms:
         return 1.0
-    words = set(tokenize(" ".join(quoted)))
+    joined = " ".join(quoted)
+    words = set(tokenize(expand(joined, glossary) if glossary else joined))
     return sum(w for t, w in terms.items() if t in words) / sum(terms.values())
 
 
@@ -225,6 +233,7 @@ def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
     scored = []
     wanted = result.understood.speaker
     asked_before = _questions_before(result.hits)
+    glossary = searcher.glossary
     for (_, rank, offset, sentence, hit), cosine in zip(candidates, meaning):
         speakers = sentence_speakers(hit.passage, offset, len(sentence))
         if wanted and not said_by(speakers, wanted):
@@ -233,8 +242,10 @@ def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
             continue  # "what was the PCC told": the answers given to him, not his questions
         # A reply ("the CC reported there were 111 in the RY") carries the subject of the
         # question it answers ("The PCC sought an update on victimless prosecutions").
-        context = [sentence] + asked_before.get((hit.passage.id, offset), [])
-        carried = max(max(support(t, [sentence]), REPLY_CREDIT * support(t, context)) for t in part_terms)
+        # So does a sentence of an agenda item its title names ("Violence against women
+        # and girls": "A Member questioned what work was being undertaken …").
+        context = [sentence, hit.passage.item_title or ""] + asked_before.get((hit.passage.id, offset), [])
+        carried = max(max(support(t, [sentence], glossary), REPLY_CREDIT * support(t, context, glossary)) for t in part_terms)
         # Meaning and the question's subject words (rare ones weigh most), with a little
         # credit for the passage's rank.
         scored.append((0.5 * float(cosine) + 0.5 * carried + 0.02 * (PASSAGES - rank), rank, offset, sentence, hit))
@@ -265,7 +276,9 @@ def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
         chosen.append(item)
     if not chosen:
         return _refusal(question, result, who)
-    found = support(terms, [item[3] for item in chosen] + [q for item in chosen for q in asked_before.get((item[4].passage.id, item[2]), [])])
+    context = [q for item in chosen for q in asked_before.get((item[4].passage.id, item[2]), [])]
+    context += [item[4].passage.item_title or "" for item in chosen]
+    found = support(terms, [item[3] for item in chosen] + context, glossary)
     if found < MIN_SUPPORT or not _years_supported(topic, [(item[3], item[4]) for item in chosen]):
         # The nearest sentences do not carry what was asked: say so, show them as nearest.
         return _refusal(question, result, who, found)
