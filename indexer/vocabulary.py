@@ -82,6 +82,11 @@ ABBREVIATIONS: tuple[str, ...] = (
     "e.g", "eg", "i.e", "ie", "viz", "cf", "vs", "v", "incl", "excl", "inc", "St", "Sgt", "Insp",
     "Supt", "Det", "Const", "Ch", "Asst", "Dept", "Govt", "Co", "Corp", "et al",
 )
+# Words the records write both in full and short ("Op Soteria", "Operation Soteria").
+SHORT_FORMS: dict[str, str] = {
+    "op": "operation", "ops": "operations", "supt": "superintendent", "insp": "inspector", "sgt": "sergeant",
+    "dept": "department", "govt": "government", "approx": "approximately",
+}
 # Abbreviations only before a number ("No. 5", "approx. 400", "para. 3.2", "c. 1,600"):
 # "no." before a capital ends a sentence ("The answer was no. The PCC …").
 NUMBER_ABBREVIATIONS: tuple[str, ...] = (
