@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from dataclasses import replace as _replace
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from indexer.records import Passage, Speaker
 from indexer.sentences import readable
 from search.engine import Hit, Searcher, SearchResult
 from search.glossary import expand
+from search.labels import meeting_label
 from search.lexical import tokenize
 from search.sentences import said_by, sentence_speakers, sentences
 from search.understand import Understood, addressee
@@ -62,19 +63,6 @@ TABLE_ROW_TITLE_RE = re.compile(r"\t|[▲▼]|(?:\d[\d,.%]*\s+){2,}")
 YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
 # "… and who owns the action?": a second question joined to the first.
 SECOND_PART_RE = re.compile(r",?\s+and\s+(?=(?:who|what|when|how|which|whether|is|are|was|were|has|have|did|does)\b)", re.I)
-
-
-def meeting_label(day: date | None, date_range: tuple[date, date] | None, inferred: bool) -> str:
-    """A meeting's date as a reader should see it: "7 June 2023", or for an undated
-    meeting what is known — "undated; between 12 June and 11 December 2024" (the
-    meetings either side)."""
-    if inferred and date_range and date_range[0] != date_range[1]:
-        after, before = date_range[0] - timedelta(days=1), date_range[1] + timedelta(days=1)
-        first = f"{after.day} {after:%B}" + ("" if after.year == before.year else f" {after.year}")
-        return f"undated; between {first} and {before.day} {before:%B %Y}"
-    if day is None:
-        return "undated"
-    return f"{day.day} {day:%B %Y}"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from datetime import date
 from indexer.errors import QueryError
 from indexer.records import Document, Passage
 from indexer.sentences import readable
-from search.answer import meeting_label
+from search.labels import meeting_label
 from search.sentences import sentence_speakers, sentences
 from search.ledger import LedgerEntry
 

@@ -38,6 +38,7 @@ import numpy as np
 
 from indexer.embed import Embedder
 from indexer.records import Action, Document
+from search.labels import meeting_label
 
 STATUSES = ("done", "deferred", "open", "overdue", "unknown")
 DONE_STATUSES = {"discharged", "complete", "completed", "closed", "done", "received"}
@@ -73,6 +74,7 @@ class LedgerEntry:
     set_at_in_corpus: bool  # False when only a later update tells of it
     offers: tuple[Action, ...] = ()  # the words it was offered in, in discussion at the same meeting
     due: date | None = None  # when it is due: the action's own date, or the new one a deferral sets
+    when: str = ""  # the setting meeting as a reader should see it ("undated; between … and …")
 
     @property
     def reason(self) -> str:
@@ -144,6 +146,7 @@ def build_ledger(actions: Sequence[Action], documents: Sequence[Document], embed
         if d.kind in ("minutes", "meeting notes") and d.meeting_date:
             meetings_by_body.setdefault(d.body, []).append(d.meeting_date)
     meetings = meetings_of(documents, actions)
+    ranges = {d.id: d.date_range for d in documents if d.date_range}
 
     texts = [_matching_text(a) for a in commitments] + [u.text for u in updates]
     vectors = embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
@@ -187,7 +190,7 @@ def build_ledger(actions: Sequence[Action], documents: Sequence[Document], embed
         status, evidence, due = _status(c, updates[j] if j is not None else None, meetings.get(c.body))
         entries.append(
             LedgerEntry(action=c, status=status, evidence=evidence, set_at=c.meeting_date, set_at_in_corpus=True,
-                        offers=offers, due=due)
+                        offers=offers, due=due, when=meeting_label(c.meeting_date, ranges.get(c.document_id), c.date_inferred))
         )
     for j, u in enumerate(updates):
         if j in used:
@@ -196,7 +199,8 @@ def build_ledger(actions: Sequence[Action], documents: Sequence[Document], embed
         status, note = _update_status(u, meetings.get(u.body))
         evidence = (Evidence(u.meeting_date, u.quote, u.source, note),)
         entries.append(
-            LedgerEntry(action=u, status=status, evidence=evidence, set_at=set_at, set_at_in_corpus=False, due=u.due)
+            LedgerEntry(action=u, status=status, evidence=evidence, set_at=set_at, set_at_in_corpus=False, due=u.due,
+                        when=meeting_label(set_at, None, False))
         )
     entries.sort(key=lambda e: (e.set_at or date.min, e.action.source, e.action.start))
     return entries
@@ -297,6 +301,7 @@ def entry_json(e: LedgerEntry) -> dict[str, object]:
         "owner": a.owner,
         "due": e.due.isoformat() if e.due else None,
         "meeting_date": e.set_at.isoformat() if e.set_at else None,
+        "when": e.when,
         "date_inferred": a.date_inferred if e.set_at_in_corpus else e.set_at is None,
         "set_at_in_corpus": e.set_at_in_corpus,
         "body": a.body,

@@ -367,7 +367,7 @@ def ask(question: str, index_dir: Path | None, speaker: str | None, since: str |
                 click.echo("\n".join(_hit_lines(n, hit)))
         return
     for c in result.citations:
-        click.echo(f"• “{c.quote}”\n    — {c.label}  [{c.passage.source}]")
+        click.echo(f"• “{c.text}”\n    — {c.label}  [{c.passage.source}]")
 
 
 # -- timeline --------------------------------------------------------------------

@@ -456,7 +456,7 @@ def run_answer(searcher: Searcher, records: Records, q: Query, *, lazy: bool = F
     else:
         lead = '<p class="answer-kind">Quoted from the records, in date order; nothing here is generated.</p>'
         body = "<ol class=\"citations\">" + "".join(
-            f'<li><blockquote class="quote">“{highlight(c.quote, terms)}”</blockquote>'
+            f'<li><blockquote class="quote">“{highlight(c.text, terms)}”</blockquote>'
             f'<p class="cite">— {esc(c.label)} <span class="source">[{esc(c.passage.source)}]</span></p></li>'
             for c in result.citations
         ) + "</ol>"
