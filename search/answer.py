@@ -56,7 +56,15 @@ QUESTION_WORDS = frozenset(tokenize(
 ))
 # A question put at the meeting, and how far its reply runs after it.
 QUESTION_RE = re.compile(r"\b(?:asked|sought|queried|questioned|requested|enquired|pressed|challenged)\b|\?$", re.I)
-REPLY_SENTENCES = 2
+REPLY_SENTENCES = 4
+# "How many …", "what share …": the sentence giving a figure; "what actions were agreed":
+# the meeting's list of actions rather than its discussion.
+NUMERIC_QUESTION_RE = re.compile(
+    r"\bhow\s+(?:much|many|long|often)\b|\bwhat\s+(?:share|percentage|proportion|number|rate|price|figure|level)\b"
+    r"|\bby\s+how\s+much\b", re.I)
+ACTIONS_QUESTION_RE = re.compile(r"\bactions?\b(?!\s+plan)|\bcommitments?\b|\bagree[ds]?\s+to\b", re.I)
+FIGURE_BONUS = 0.1
+ACTION_BONUS = 0.15
 REPLY_CREDIT = 0.9
 # A table row read as a heading ("ASB 32,640 27,617 ▼ -15.4"): never shown as an item title.
 TABLE_ROW_TITLE_RE = re.compile(r"\t|[▲▼]|(?:\d[\d,.%]*\s+){2,}")
@@ -144,16 +152,32 @@ def _years_supported(text: str, citations: list[tuple[str, Hit]]) -> bool:
 
 
 def _questions_before(hits: tuple[Hit, ...]) -> dict[tuple[str, int], list[str]]:
-    """For each sentence that follows a question in its passage (the reply, and the
-    speaker's next sentence), that question."""
+    """For each sentence of a reply (those after a question, up to the next question),
+    that question."""
     out: dict[tuple[str, int], list[str]] = {}
     for hit in hits:
         found = sentences(hit.passage.text)
         for n, (_, sentence) in enumerate(found):
-            if QUESTION_RE.search(sentence):
-                for offset, _ in found[n + 1 : n + 1 + REPLY_SENTENCES]:
-                    out.setdefault((hit.passage.id, offset), []).append(sentence)
+            if not QUESTION_RE.search(sentence):
+                continue
+            for offset, reply in found[n + 1 : n + 1 + REPLY_SENTENCES]:
+                if QUESTION_RE.search(reply):
+                    break
+                out.setdefault((hit.passage.id, offset), []).append(sentence)
     return out
+
+
+def _action_weight(p: Passage) -> float:
+    """How much a passage is the meeting's own list of actions: 1 for an actions section or
+    table, none for the report on the previous meeting's actions, a little otherwise."""
+    from indexer.actions import ACTIONS_SECTION_RE, PREVIOUS_MEETING_ITEM_RE
+    from indexer.parse import ACTION_TABLE_TITLE
+
+    if (p.section and ACTIONS_SECTION_RE.match(p.section)) or p.item_title == ACTION_TABLE_TITLE:
+        return 1.0
+    if p.item_title and PREVIOUS_MEETING_ITEM_RE.search(p.item_title):
+        return -2.0
+    return 0.0
 
 
 def _refusal(question: str, result: SearchResult, who: str | None, found: float | None = None) -> Answer:
@@ -222,6 +246,8 @@ def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
     wanted = result.understood.speaker
     asked_before = _questions_before(result.hits)
     glossary = searcher.glossary
+    numeric = NUMERIC_QUESTION_RE.search(asked) is not None
+    about_actions = ACTIONS_QUESTION_RE.search(asked) is not None
     for (_, rank, offset, sentence, hit), cosine in zip(candidates, meaning):
         speakers = sentence_speakers(hit.passage, offset, len(sentence))
         if wanted and not said_by(speakers, wanted):
@@ -236,7 +262,12 @@ def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
         carried = max(max(support(t, [sentence], glossary), REPLY_CREDIT * support(t, context, glossary)) for t in part_terms)
         # Meaning and the question's subject words (rare ones weigh most), with a little
         # credit for the passage's rank.
-        scored.append((0.5 * float(cosine) + 0.5 * carried + 0.02 * (PASSAGES - rank), rank, offset, sentence, hit))
+        bonus = 0.0
+        if numeric and re.search(r"\d", sentence):
+            bonus += FIGURE_BONUS  # "how many …": the sentence that gives the figure
+        if about_actions:
+            bonus += ACTION_BONUS * _action_weight(hit.passage)
+        scored.append((0.5 * float(cosine) + 0.5 * carried + bonus + 0.02 * (PASSAGES - rank), rank, offset, sentence, hit))
     ranked = [item for item in sorted(scored, key=lambda t: -t[0]) if item[0] >= MIN_SENTENCE_SCORE]
     chosen: list[tuple[float, int, int, str, Hit]] = []
     # Each part of a two-part question gets its best sentence first.

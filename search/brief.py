@@ -95,6 +95,11 @@ def meeting_brief(
     if not pending:
         lines.append("_None recorded._")
     lines += [_commitment_line(e, ranges) for e in pending]
+    # Not claimed overdue: the meeting that would say is missing. Still worth asking about.
+    unknown = [e for e in ledger if e.action.body == body_name and e.status == "unknown" and e not in latest]
+    if unknown:
+        lines += ["", "## Earlier commitments whose outcome the records do not show", ""]
+        lines += [_commitment_line(e, ranges) for e in unknown]
 
     lines += ["", "## Questions asked at the last two meetings, and the answers given", ""]
     for doc in reversed(last_two):
