@@ -149,3 +149,16 @@ def test_what_the_pcc_was_told_quotes_the_answers_given_to_him(real_searcher):
 def test_questions_whose_key_terms_the_records_lack_are_refused(real_searcher, question):
     result = answer(real_searcher, question)
     assert not result.answered and result.citations == () and result.nearest
+
+
+def test_a_meeting_the_records_lack_is_answered_from_the_next_notes(real_searcher):
+    result = answer(real_searcher, "Which actions were set at the 12 June 2024 board?")
+    assert result.answered
+    assert any("Right Care Right Person progress" in c.quote for c in result.citations)
+    assert all(c.when == "undated; between 12 June and 11 December 2024" for c in result.citations)
+
+
+def test_a_reply_carries_the_subject_of_the_question_it_answers(real_searcher):
+    # "The PCC sought an update on victimless prosecutions." … "the CC reported there were 111 in the RY."
+    result = answer(real_searcher, "How many victimless prosecutions were there in the rolling year?")
+    assert result.answered and any("111 in the RY" in c.quote for c in result.citations)
