@@ -31,12 +31,15 @@ REPORT_START_RE = re.compile(
     r"^\s*(?:introduction|purpose(?:\s+of\s+(?:the\s+)?report)?|executive\s+summary|summary|background)\s*:?\s*$", re.I
 )
 LABEL_RE = re.compile(
-    r"^[ \t#*]*(?P<label>title|date\s*(?:&|and)\s*time|date|time|venue|location|attendees|present|also\s+present|"
-    r"in\s+attendance|apologies(?:\s+for\s+absence)?|to|from|by|subject|reference|originator)[ \t*]*"
+    r"^[ \t#*]*(?P<label>title|date\s*(?:&|and)\s*time|date|time|venue|location|attendees|present|(?:also|members|officers)\s+present|"
+    r"(?:also\s+)?in\s+attendance|apologies(?:\s+for\s+absence)?|to|from|by|subject|reference|originator)[ \t*]*"
     r"(?::|(?<=apologies)(?=[ \t]*$)|(?<=attendees)(?=[ \t]*$))[ \t]*(?P<value>.*)$",
     re.I,
 )
-ROSTER_LABELS = {"attendees", "present", "also present", "in attendance", "apologies", "apologies for absence"}
+ROSTER_LABELS = {
+    "attendees", "present", "also present", "members present", "officers present", "in attendance",
+    "also in attendance", "apologies", "apologies for absence",
+}
 MINUTES_BODY_RE = re.compile(r"minutes\s+of\s+(?:a|the)\s+(?:\w+\s+)?meeting\s+of\s+(?:the\s+)?(?P<body>.+?)\s+held\b", re.I)
 NEXT_MEETING_RE = re.compile(r"date\s+of\s+(?:the\s+)?next\s+(?:meeting\s+of\s+(?:the\s+)?)?(?P<body>[^:\n]{3,80}?)\s*:\s*(?P<date>[^\n]+)", re.I)
 PREVIOUS_MEETING_RE = re.compile(

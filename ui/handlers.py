@@ -407,7 +407,7 @@ def run_search(
     f = q.filters()
     result = searcher.search(text, k=k, sort=sort or "relevance", speaker=f["speaker"], since=f["since"],
                              until=f["until"], body=f["body"], kind=f["kind"])
-    notes = understood_html(result.understood, result.matched, [cut] if cut else ())
+    notes = understood_html(result.understood, result.matched, [x for x in (result.notice, cut) if x])
     terms = query_terms(result.understood.text)
     cards = [render_card(records, h.passage, terms, rank=n, hit=h, lazy=lazy) for n, h in enumerate(result.hits, start=1)]
     head = ""
