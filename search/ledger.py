@@ -279,8 +279,8 @@ def _unreported_status(c: Action, meetings: Meetings | None) -> tuple[str, str]:
     if c.due is None:
         if continuous:
             return "open", f"no due date; not recorded as delivered at the next meeting ({_day(later)})"
-        missing = f" ({_day(reviewed)})" if reviewed and reviewed > set_at else ""
-        return "unknown", f"the next meeting{missing} is not in the records"
+        reported = f" (the next notes in the records report on {_day(reviewed)})" if reviewed and reviewed > set_at else ""
+        return "unknown", f"the meeting after it is not in the records{reported}"
     if meetings.in_records(c.due):
         return "overdue", f"due at the meeting of {_day(c.due)}, which records no delivery"
     after_due = [d for d in meetings.held if d >= c.due]
