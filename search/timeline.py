@@ -18,6 +18,7 @@ import numpy as np
 from indexer.errors import QueryError
 from search.engine import Hit, Searcher
 from search.filters import filter_mask
+from search.labels import meeting_label
 from indexer.vocabulary import SHORT_FORMS
 from search.lexical import tokenize
 from search.understand import Understood
@@ -43,6 +44,11 @@ class TimelinePoint:
     count: int
     speakers: tuple[SpeakerCount, ...]
     top: Hit
+    date_range: tuple[date, date] | None = None  # for an undated meeting: when it could have been
+
+    @property
+    def when(self) -> str:
+        return meeting_label(self.meeting_date, self.date_range, self.date_inferred)
 
 
 def _base(word: str) -> str:
@@ -129,6 +135,7 @@ def timeline(
                 count=len(members),
                 speakers=tuple(SpeakerCount(role, name, n) for (role, name), n in speakers.most_common()),
                 top=Hit(top, best_row, best_score, None, None, None, None),
+                date_range=searcher.date_ranges.get(doc_id),
             )
         )
     points.sort(key=lambda p: (p.meeting_date or date.min, p.document_id))
@@ -141,6 +148,7 @@ def point_json(p: TimelinePoint) -> dict[str, object]:
     return {
         "meeting_date": p.meeting_date.isoformat() if p.meeting_date else None,
         "date_inferred": p.date_inferred,
+        "when": p.when,
         "body": p.body,
         "document": p.document_title,
         "count": p.count,

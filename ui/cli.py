@@ -394,6 +394,7 @@ def ask(question: str, index_dir: Path | None, speaker: str | None, since: str |
 def timeline(topic: str, index_dir: Path | None, speaker: str | None, since: str | None, until: str | None,
              body: str | None, area: str | None, as_json: bool) -> None:
     """How much was said about a topic, by whom, meeting by meeting."""
+    from indexer.sentences import readable
     from search.engine import open_searcher
     from search.timeline import point_json, timeline as trace
 
@@ -414,8 +415,10 @@ def timeline(topic: str, index_dir: Path | None, speaker: str | None, since: str
         bar = "█" * max(1, round(20 * p.count / width))
         who = ", ".join(f"{s.role or s.name} {s.passages}" for s in p.speakers[:4]) or "-"
         click.echo(f"{when:<11} {bar:<20} {p.count:>3}  {p.body or '-'} · {p.top.passage.document_kind}  ({who})")
-        click.echo(f"            “{p.top.passage.text.splitlines()[0][:160]}”")
-    click.echo("\n~ date inferred (start of the range)")
+        if p.date_inferred:
+            click.echo(f"            {p.when}")
+        click.echo(f"            “{readable(p.top.passage.text.splitlines()[0][:160])}”")
+    click.echo("\n~ date inferred: the meeting is undated (placed at the start of its range)")
 
 
 # -- brief -----------------------------------------------------------------------
