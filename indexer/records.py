@@ -77,6 +77,7 @@ class Action:
     end: int
     speaker: Speaker | None = None
     refers_to: date | None = None  # for an update: the meeting whose action it reports on
+    area: str | None = None  # the police area of the meeting: bodies of two areas may share a name
 
 
 @dataclass(frozen=True)

@@ -399,6 +399,7 @@ def hit_json(hit: Hit) -> dict[str, object]:
         "document": p.document_title,
         "document_kind": p.document_kind,
         "source": p.source,
+        "also_in": list(p.also_in),  # other files holding the same text (a re-published copy)
         "item": {"number": p.item_number, "title": p.item_title},
         "section": p.section,
         "speakers": [

@@ -43,35 +43,12 @@ import numpy as np
 from indexer.errors import QueryError
 from indexer.records import Passage, Speaker
 from indexer.roles import canonical_role
-from indexer.vocabulary import HONORIFICS, POLICE_AREAS, POST_NOMINALS, find_area
+from indexer.vocabulary import HONORIFICS, KIND_ALIASES, POLICE_AREAS, POST_NOMINALS, DocumentKind, find_area
 
-# The kinds the indexer gives documents (indexer.records.Document.kind).
-DOCUMENT_KINDS: tuple[str, ...] = (
-    "minutes",
-    "meeting notes",
-    "report",
-    "annual report",
-    "decision",
-    "questions",
-    "work programme",
-)
-
-# What people type for a kind, folded onto the kind itself.
-_KIND_ALIASES: dict[str, str] = {
-    "minute": "minutes",
-    "notes": "meeting notes",
-    "meeting note": "meeting notes",
-    "board notes": "meeting notes",
-    "reports": "report",
-    "annual reports": "annual report",
-    "decisions": "decision",
-    "decision record": "decision",
-    "decision records": "decision",
-    "decision notice": "decision",
-    "decision notices": "decision",
-    "question": "questions",
-    "work programmes": "work programme",
-}
+# The kinds the indexer gives documents, and what people type for them: the vocabulary's.
+# Records of what was said and decided first, the agenda (what was to be discussed) last.
+DOCUMENT_KINDS: tuple[str, ...] = tuple(sorted(DocumentKind, key=lambda k: k == DocumentKind.AGENDA))
+_KIND_ALIASES: dict[str, str] = dict(KIND_ALIASES)
 
 
 def canonical_kind(kind: str) -> str:

@@ -82,6 +82,9 @@ class LedgerEntry:
         return self.evidence[0].note if self.evidence else ""
 
 
+BodyKey = tuple[str | None, str | None]  # (area, body)
+
+
 @dataclass(frozen=True)
 class Meetings:
     """What the records say about one body's meetings."""
@@ -98,18 +101,18 @@ class Meetings:
         return min(later) if later else None
 
 
-def meetings_of(documents: Sequence[Document], actions: Sequence[Action]) -> dict[str | None, Meetings]:
-    held: dict[str | None, set[date]] = {}
-    ranges: dict[str | None, list[tuple[date, date]]] = {}
+def meetings_of(documents: Sequence[Document], actions: Sequence[Action]) -> dict[BodyKey, Meetings]:
+    held: dict[BodyKey, set[date]] = {}
+    ranges: dict[BodyKey, list[tuple[date, date]]] = {}
     for d in documents:
         if d.kind in ("minutes", "meeting notes") and d.meeting_date:
-            held.setdefault(d.body, set()).add(d.meeting_date)
+            held.setdefault((d.area, d.body), set()).add(d.meeting_date)
             if d.date is None and d.date_range:
-                ranges.setdefault(d.body, []).append(d.date_range)
-    reviews: dict[str | None, dict[date, date]] = {}
+                ranges.setdefault((d.area, d.body), []).append(d.date_range)
+    reviews: dict[BodyKey, dict[date, date]] = {}
     for u in actions:
         if u.kind == "update" and u.refers_to and u.meeting_date:
-            reviews.setdefault(u.body, {}).setdefault(u.meeting_date, u.refers_to)
+            reviews.setdefault((u.area, u.body), {}).setdefault(u.meeting_date, u.refers_to)
     return {
         body: Meetings(tuple(sorted(days)), tuple(ranges.get(body, ())), reviews.get(body, {}))
         for body, days in held.items()
@@ -137,14 +140,17 @@ def _previous_meeting(meetings: Sequence[date], at: date | None) -> date | None:
     return max(earlier) if earlier else None
 
 
+
+
 def build_ledger(actions: Sequence[Action], documents: Sequence[Document], embed: Embed) -> list[LedgerEntry]:
     """Link commitments to later updates and give each a status with its evidence."""
     commitments = [a for a in actions if a.kind in ("action", "offer")]
     updates = [a for a in actions if a.kind == "update"]
-    meetings_by_body: dict[str | None, list[date]] = {}
+    # Keyed by area and body: two areas' "Police and Crime Panel" are different bodies.
+    meetings_by_body: dict[BodyKey, list[date]] = {}
     for d in documents:
         if d.kind in ("minutes", "meeting notes") and d.meeting_date:
-            meetings_by_body.setdefault(d.body, []).append(d.meeting_date)
+            meetings_by_body.setdefault((d.area, d.body), []).append(d.meeting_date)
     meetings = meetings_of(documents, actions)
     ranges = {d.id: d.date_range for d in documents if d.date_range}
 
@@ -187,7 +193,7 @@ def build_ledger(actions: Sequence[Action], documents: Sequence[Document], embed
             continue  # shown with its minuted action
         offers = tuple(commitments[o] for o in sorted(formal) if formal[o] == i)
         j = matched.get(i)
-        status, evidence, due = _status(c, updates[j] if j is not None else None, meetings.get(c.body))
+        status, evidence, due = _status(c, updates[j] if j is not None else None, meetings.get((c.area, c.body)))
         entries.append(
             LedgerEntry(action=c, status=status, evidence=evidence, set_at=c.meeting_date, set_at_in_corpus=True,
                         offers=offers, due=due, when=meeting_label(c.meeting_date, ranges.get(c.document_id), c.date_inferred))
@@ -195,8 +201,8 @@ def build_ledger(actions: Sequence[Action], documents: Sequence[Document], embed
     for j, u in enumerate(updates):
         if j in used:
             continue
-        set_at = u.refers_to or _previous_meeting(meetings_by_body.get(u.body, []), u.meeting_date)
-        status, note = _update_status(u, meetings.get(u.body))
+        set_at = u.refers_to or _previous_meeting(meetings_by_body.get((u.area, u.body), []), u.meeting_date)
+        status, note = _update_status(u, meetings.get((u.area, u.body)))
         evidence = (Evidence(u.meeting_date, u.quote, u.source, note),)
         entries.append(
             LedgerEntry(action=u, status=status, evidence=evidence, set_at=set_at, set_at_in_corpus=False, due=u.due,
@@ -223,14 +229,14 @@ def _best_same_meeting_action(i: int, commitments: Sequence[Action], vectors: np
     return best
 
 
-def _later_same_body(c: Action, u: Action, meetings_by_body: dict[str | None, list[date]]) -> bool:
-    if c.body != u.body or c.meeting_date is None or u.meeting_date is None or u.meeting_date <= c.meeting_date:
+def _later_same_body(c: Action, u: Action, meetings_by_body: dict[BodyKey, list[date]]) -> bool:
+    if (c.area, c.body) != (u.area, u.body) or c.meeting_date is None or u.meeting_date is None or u.meeting_date <= c.meeting_date:
         return False
     reported_on = u.refers_to
     if reported_on is not None:
         return reported_on == c.meeting_date
     # Without a stated date, an update speaks of the meeting just before its own.
-    return _previous_meeting(meetings_by_body.get(u.body, []), u.meeting_date) == c.meeting_date
+    return _previous_meeting(meetings_by_body.get((u.area, u.body), []), u.meeting_date) == c.meeting_date
 
 
 def _update_status(u: Action, meetings: Meetings | None) -> tuple[str, str]:

@@ -135,7 +135,8 @@ def documents(paths: tuple[str, ...], as_json: bool) -> None:
         print_json([document_json(d) for d in docs])
         return
     for d in docs:
-        click.echo(f"{date_label(d.date, d.date_range, d.date_inferred):<34} {d.kind:<15} {d.body or '-'}")
+        click.echo(f"{date_label(d.date, d.date_range, d.date_inferred):<34} {d.kind:<15} {d.body or '-'}"
+                   + (f"  [{d.area}]" if d.area else ""))
         click.echo(f"    {d.title}  [{d.source}]")
         present = [a for a in d.attendees if a.status != "apologies"]
         if present:
@@ -279,7 +280,7 @@ def _hit_lines(n: int, hit: Any) -> list[str]:
         f"{n}. {when} · {p.body or '-'} · {p.document_kind}",
         f"   item: {item}" + (f" › {p.section}" if p.section else ""),
         f"   speaker: {who}",
-        f"   {ranks} · score {hit.score:.4f} · {p.source}",
+        f"   {ranks} · score {hit.score:.4f} · {p.source}" + (f" (also in {', '.join(p.also_in)})" if p.also_in else ""),
         *("   | " + line for line in p.text.split("\n")),
         "",
     ]
