@@ -110,6 +110,7 @@ class Answer:
     dropped_claims: int = 0  # the model's claims removed because a quote was not in its passage
     addressee: str | None = None  # "what was the PCC told": the office spoken to
     support: float | None = None  # share of the question's key terms the quoted sentences carry
+    notice: str | None = None  # why the configured model was not used for this answer (it failed)
 
 
 def _speaker_label(s: Speaker) -> str:
@@ -207,7 +208,10 @@ def _reported_later(searcher: Searcher, question: str, result: SearchResult, who
     return None
 
 
-def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
+def answer(searcher: Searcher, question: str, *, use_model: bool = True, **filters: object) -> Answer:
+    """The answer to `question`: the configured model's checked claims when there is one
+    (and `use_model`), else, or when the model fails, the quoted answer, with a notice
+    saying why the model was not used."""
     who, asked = addressee(question)
     result: SearchResult = searcher.search(asked, k=PASSAGES, **filters)  # type: ignore[arg-type]
     if who:
@@ -217,13 +221,23 @@ def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
         return reported
     if result.weak or not result.hits:
         return _refusal(question, result, who)
-    from search.generate import configured_endpoint
+    from search.generate import ModelUnavailable, configured_endpoint
 
-    endpoint = configured_endpoint()
+    endpoint = configured_endpoint() if use_model else None
+    notice = None
     if endpoint is not None:
-        generated = _generated_answer(endpoint, question, result)
+        try:
+            generated = _generated_answer(endpoint, question, result)
+        except ModelUnavailable as exc:
+            generated, notice = None, f"{' '.join(str(exc).split())}; this answer is quoted from the records instead."
         if generated is not None:
             return generated
+    quoted = _quoted_answer(searcher, question, asked, result, who)
+    return _replace(quoted, notice=notice) if notice else quoted
+
+
+def _quoted_answer(searcher: Searcher, question: str, asked: str, result: SearchResult, who: str | None) -> Answer:
+    """The sentences of the top passages that best answer the question, in date order."""
     topic = result.understood.text
     parts = [p for p in SECOND_PART_RE.split(asked) if p.strip()] if SECOND_PART_RE.search(asked) else [asked]
     part_terms = [key_terms(searcher, searcher.understand(p).text if len(parts) > 1 else topic) for p in parts]
@@ -356,6 +370,7 @@ def answer_json(a: Answer) -> dict[str, object]:
         "dropped_claims": a.dropped_claims,
         "addressee": a.addressee,
         "support": a.support,
+        "notice": a.notice,
         "answer": a.text,
         "citations": [citation_json(c) for c in a.citations],
         "nearest": [hit_json(h) for h in a.nearest],
