@@ -108,4 +108,5 @@ def _passage(document: Document, n: int, group: list[tuple[Paragraph, int]]) -> 
         end=max(p.end for p, _ in group),
         tokens=sum(t for _, t in group),
         area=document.area,
+        date_range=document.date_range if document.date_inferred else None,
     )

@@ -23,6 +23,7 @@ from search.dense import search_dense
 from search.filters import filter_mask
 from search.fuse import rrf
 from search.glossary import expand, mine as mine_glossary
+from search.labels import meeting_label
 from search.lexical import tokenize
 from search.understand import Understood, merge, understand
 
@@ -394,6 +395,7 @@ def hit_json(hit: Hit) -> dict[str, object]:
         "score": round(hit.score, 6),
         "meeting_date": p.meeting_date.isoformat() if p.meeting_date else None,
         "date_inferred": p.date_inferred,
+        "when": meeting_label(p.meeting_date, p.date_range, p.date_inferred),
         "body": p.body,
         "area": p.area,
         "document": p.document_title,

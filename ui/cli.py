@@ -14,6 +14,7 @@ import click
 
 from indexer.errors import QueryError, ScrutinyError
 from indexer.records import Action, Document, to_json
+from search.labels import meeting_label
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = PROJECT_ROOT / "corpus"
@@ -283,9 +284,10 @@ def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: 
 
 def _hit_lines(n: int, hit: Any) -> list[str]:
     p = hit.passage
-    when = p.meeting_date.isoformat() if p.meeting_date else "undated"
     if p.date_inferred:
-        when += " (inferred)"
+        when = meeting_label(p.meeting_date, p.date_range, p.date_inferred)
+    else:
+        when = p.meeting_date.isoformat() if p.meeting_date else "undated"
     who = "; ".join(
         f"{s.name or 'name unknown'} ({s.role or s.as_named})" + (" [name inferred]" if s.name_inferred else "")
         for s in p.speakers

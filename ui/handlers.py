@@ -36,6 +36,7 @@ from indexer.roles import canonical_role, role_title
 from indexer.store import LoadedIndex
 from search.answer import NO_ANSWER, Answer, answer
 from search.engine import Hit, Searcher, SearchResult, topic_terms
+from search.labels import meeting_label
 from search.filters import DOCUMENT_KINDS, filter_mask
 from search.ledger import STATUSES, LedgerEntry
 from search.lexical import tokenize
@@ -147,14 +148,11 @@ def item_label(p: Passage) -> str:
 
 
 def date_text(when: date | None, inferred: bool, date_range: tuple[date, date] | None = None) -> str:
-    """A meeting date as shown: ISO, with inferred dates marked and their range given."""
-    if when is None:
-        return "undated"
-    if not inferred:
-        return when.isoformat()
-    if date_range and date_range[0] != date_range[1]:
-        return f"{when.isoformat()} (date inferred: between {date_range[0].isoformat()} and {date_range[1].isoformat()})"
-    return f"{when.isoformat()} (date inferred)"
+    """A meeting date as shown: ISO for a stated date; for an undated meeting what is known
+    of it ("undated; between 12 June and 11 December 2024")."""
+    if inferred:
+        return meeting_label(when, date_range, inferred)
+    return when.isoformat() if when else "undated"
 
 
 def clean_query(text: str | None) -> tuple[str, str | None]:
