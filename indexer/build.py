@@ -201,7 +201,9 @@ def build_index(
     started = time.perf_counter()
     parsed_files = [parsed for parsed, _, _ in entries]
     hashes = {parsed.source: digest for parsed, _, digest in entries if digest is not None}
-    write_index(index_dir, parsed_files, embeddings, config, embedder.fingerprint, hashes, errors)
+    model_file = getattr(embedder, "file", None)
+    write_index(index_dir, parsed_files, embeddings, config, embedder.fingerprint, hashes, errors,
+                embedder_file=str(model_file) if model_file else None)
     seconds["indexing"] += time.perf_counter() - started
 
     return BuildReport(

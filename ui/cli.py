@@ -217,8 +217,11 @@ def actions(paths: tuple[str, ...], index_dir: Path | None, status: str, owner: 
 @index_option
 @click.option("--rebuild", is_flag=True, help="Re-read and re-parse every file (cached embeddings are still reused).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.option("--embedder", type=click.Choice(["onnx-int8", "onnx-fp32", "torch"]),
+              help="How the model runs: onnx-int8 (default, fastest), onnx-fp32 (equal to torch), "
+                   "torch (slow start); or $SCRUTINY_EMBEDDER. Queries use the index's own.")
 @one_line_errors
-def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: bool) -> None:
+def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: bool, embedder: str | None = None) -> None:
     """Read the corpus and build (or refresh) the search index."""
     from indexer.build import build_index
     from indexer.config import default_cache_path, default_index_dir
@@ -229,14 +232,14 @@ def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: 
 
     folders = corpus_paths(paths)
     manifest = find_manifest(folders)
-    embedder = default_embedder()
+    model = default_embedder(embedder)
     target = index_dir or default_index_dir()
     cache_path = default_cache_path()
     cache_path.parent.mkdir(parents=True, exist_ok=True)
     with EmbeddingCache(cache_path) as cache:
         report = build_index(
-            folders, target, embedder=embedder, cache=cache, parse=parse_file,
-            manifest_rows=read_manifest(manifest) if manifest else {}, config=config_for(embedder),
+            folders, target, embedder=model, cache=cache, parse=parse_file,
+            manifest_rows=read_manifest(manifest) if manifest else {}, config=config_for(model),
             rebuild=rebuild, progress=not quiet, finalise=resolve_corpus,
         )
     s = report.seconds
