@@ -6,7 +6,7 @@ from the packaged weights by indexer.onnx_export into
 
     $SCRUTINY_MODELS, else <project root>/data/models, / all-MiniLM-L6-v2-<sha256[:12] of the weights>/
         model-fp32.onnx   the fused graph, equal to torch
-        model-int8.onnx   the same, weights quantised to int8 per channel (the default)
+        model-int8.onnx   the same, its matrix products in int8 (the default; see onnx_export)
         tokenizer.json    the packaged tokenizer
         export.json       sha256 of each file, the source weights and package versions
 
@@ -35,9 +35,10 @@ TOKENIZER_FILE = "tokenizer.json"
 META_FILE = "export.json"
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 MAX_TOKENS = 256  # the packaged model's max_seq_length, as sentence-transformers truncates
-# Texts per onnxruntime call when building: the fastest measured on two cores (eval/bench.py
-# reports the sweep). Small batches of length-sorted texts carry little padding.
-BUILD_BATCH = 8
+# Texts per onnxruntime call. One was the fastest measured on two cores (eval/bench.py
+# sweeps 1-64): no padding at all, and onnxruntime's per-call cost is small. It also makes
+# a text's int8 vector independent of its neighbours, as activations are scaled per call.
+BUILD_BATCH = 1
 
 
 def _memo_path() -> Path:
