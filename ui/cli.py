@@ -438,21 +438,35 @@ DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
 @click.option("--baseline/--no-baseline", default=True, show_default=True, help="Also score the naive fixed-chunk pipeline.")
 @click.option("--details", is_flag=True, help="Per question type, and the weakest questions.")
 @click.option("--answers", is_flag=True, help="Also run `ask` on every question and report its refusal rates (slower).")
+@click.option("--records", is_flag=True,
+              help="Score the parser on the held-out records of eval/areas (date, body, kind, area, attendees); "
+                   "retrieval only with --questions (an index of eval/areas/corpus, no naive baseline: it reads corpus/ only).")
 @click.option("--json", "as_json", is_flag=True)
 @one_line_errors
 def evaluate_command(question_files: tuple[Path, ...], index_dir: Path | None, baseline: bool, details: bool,
-                     answers: bool, as_json: bool) -> None:
+                     answers: bool, records: bool, as_json: bool) -> None:
     """nDCG@10, Recall@10, MRR@10 and attribution for BM25, dense and hybrid retrieval."""
     from eval.naive import run_naive
     from eval.run import answer_refusals, evaluate, format_report, per_type, weakest
     from search.engine import open_searcher
 
+    if records:
+        from eval.records import format_records, records_json, score_corpus
+
+        scores = score_corpus()
+        parsing = records_json(scores)
+        if as_json and not question_files:
+            print_json(parsing)
+        elif not as_json:
+            click.echo(format_records(scores) + "\n")
+        if not question_files:
+            return
     files = list(question_files) or [p for p in (PROJECT_ROOT / "eval" / "questions.jsonl", DEV_QUESTIONS) if p.exists()]
     searcher = open_searcher(index_dir)
     reports = []
     for path in files:
         report = evaluate(searcher, path, DEFAULT_CORPUS / "manifest.csv")
-        naive = run_naive(path) if baseline else None
+        naive = run_naive(path) if baseline and not records else None
         refusals = answer_refusals(searcher, path) if answers else None
         reports.append({"ours": report, "naive": naive, "answers": refusals})
         if not as_json:
@@ -467,7 +481,98 @@ def evaluate_command(question_files: tuple[Path, ...], index_dir: Path | None, b
                 click.echo("weakest (hybrid nDCG@10): " + ", ".join(weakest(report)))
             click.echo()
     if as_json:
-        print_json(reports)
+        print_json({"records": parsing, "retrieval": reports} if records else reports)
+
+
+# -- fetch -----------------------------------------------------------------------
+
+def fetch_options(command: F) -> F:
+    """Where to put what is fetched, and how politely to fetch it: the same on every fetch command."""
+    for option in reversed((
+        click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CORPUS,
+                     show_default="corpus/", help="Corpus folder the documents and manifest rows go into."),
+        click.option("--publisher", help="Publisher for the manifest (default: the site's host name)."),
+        click.option("--area", help="Police area for the manifest (default: read from the body's name)."),
+        click.option("--delay", default=1.0, show_default=True, type=click.FloatRange(0), help="Seconds between requests."),
+        click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1), help="Seconds before a request times out."),
+        click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 10), help="Tries again after a 5xx or time-out."),
+        click.option("--max-mb", default=50.0, show_default=True, type=click.FloatRange(0.001), help="Largest file fetched."),
+        click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST",
+                     help="Another host redirects and links may lead to (repeatable)."),
+        click.option("--quiet", is_flag=True, help="No progress bar."),
+    )):
+        command = option(command)
+    return command
+
+
+def _fetch_client(site: str, delay: float, timeout: float, retries: int, max_mb: float, allow_hosts: tuple[str, ...]) -> Any:
+    from indexer.fetch.client import Client, FetchPolicy
+
+    policy = FetchPolicy(delay=delay, timeout=timeout, retries=retries, max_bytes=int(max_mb * 1024 * 1024),
+                         allow_hosts=frozenset(h.lower() for h in allow_hosts))
+    return Client(site, policy)
+
+
+def _fetch_summary(report: Any, source: str, corpus_dir: Path) -> None:
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("new", "changed", "unchanged", "failed"))
+    click.echo(f"Fetched {len(report.outcomes)} documents from {source} into {corpus_dir} ({counts}; {report.requests} requests)")
+    if report.count("new") or report.count("changed"):
+        click.echo(f"Run `scrutiny index {corpus_dir}` to index them.")
+
+
+@main.group()
+def fetch() -> None:
+    """Fetch records from their publishers into the corpus, each with a manifest row."""
+
+
+@fetch.command(name="moderngov")
+@click.argument("site")
+@click.option("--committee", required=True, help="The committee's number (841) or name (\"Police and Crime Panel\").")
+@click.option("--since", help="Meetings from this date (YYYY-MM-DD, YYYY-MM or YYYY).")
+@click.option("--until", help="Meetings up to this date (YYYY-MM-DD, YYYY-MM or YYYY).")
+@fetch_options
+@one_line_errors
+def fetch_moderngov(site: str, committee: str, since: str | None, until: str | None, corpus_dir: Path,
+                    publisher: str | None, area: str | None, delay: float, timeout: float, retries: int,
+                    max_mb: float, allow_hosts: tuple[str, ...], quiet: bool) -> None:
+    """The minutes and agenda packs of a committee's meetings from a ModernGov site."""
+    from indexer.fetch.moderngov import committee_papers, site_root
+    from indexer.fetch.save import save_documents
+    from search.understand import parse_date
+
+    start = parse_date("--since", since) if since else None
+    end = parse_date("--until", until, end=True) if until else None
+    root = site_root(site)
+    client = _fetch_client(root, delay, timeout, retries, max_mb, allow_hosts)
+    chosen, wanted = committee_papers(client, root, committee, since=start, until=end,
+                                      publisher=publisher, area=area, on_error=warn)
+    click.echo(f"{chosen.title} (committee {chosen.id}): {len(wanted)} documents listed", err=True)
+    report = save_documents(client, wanted, corpus_dir, progress=not quiet, on_error=warn)
+    _fetch_summary(report, root, corpus_dir)
+
+
+@fetch.command(name="page")
+@click.argument("url")
+@click.option("--match", help="Only links whose text or address contains this (any case).")
+@click.option("--body", help="Body for the manifest (default: the page's heading).")
+@click.option("--kind", "document_type", help="Document type for the manifest (default: read from each link).")
+@fetch_options
+@one_line_errors
+def fetch_page(url: str, match: str | None, body: str | None, document_type: str | None, corpus_dir: Path,
+               publisher: str | None, area: str | None, delay: float, timeout: float, retries: int,
+               max_mb: float, allow_hosts: tuple[str, ...], quiet: bool) -> None:
+    """Every PDF, DOCX or HTML document a publication page links to."""
+    from indexer.fetch.page import page_papers
+    from indexer.fetch.save import save_documents
+
+    client = _fetch_client(url if "://" in url else f"https://{url}", delay, timeout, retries, max_mb, allow_hosts)
+    wanted, elsewhere = page_papers(client, client.site, match=match, body=body, document_type=document_type,
+                                    publisher=publisher, area=area)
+    if elsewhere:
+        warn(f"{len(elsewhere)} linked documents on other hosts were left out (first: {elsewhere[0].url}); "
+             f"pass --allow-host to fetch them")
+    report = save_documents(client, wanted, corpus_dir, progress=not quiet, on_error=warn)
+    _fetch_summary(report, client.site, corpus_dir)
 
 
 # -- serve -----------------------------------------------------------------------
