@@ -69,7 +69,7 @@ DEFAULT_SENTENCE_CACHE = ROOT / "data" / "cache" / "bench-sentences.npy"
 DEFAULT_OUT = ROOT / "eval" / "bench.json"
 
 # What the README promises; the report says whether each is met.
-TARGET_HYBRID_P95_MS = 50.0
+TARGET_HYBRID_P95_MS = 30.0
 TARGET_INDEX_SHARE = 0.10  # index work other than embedding, as a share of embedding time
 TARGET_PASSAGES = 100_000
 
@@ -770,7 +770,9 @@ def cold_start(work: Path, kinds: Sequence[str] = EMBEDDERS, runs: int = COLD_RU
         commands = COLD_COMMANDS if kind == DEFAULT_EMBEDDER else [c for c in COLD_COMMANDS if c[0] == "search"]
         for label, args in commands:
             command = [sys.executable, "-m", "ui.cli", *args]
-            subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)  # untimed
+            first = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)  # untimed
+            if first.returncode != 0:
+                raise SystemExit(f"scrutiny {' '.join(args)} failed on {index_dir}: {first.stderr.strip()[-300:]}")
             samples = []
             for _ in range(runs):
                 started = time.perf_counter()

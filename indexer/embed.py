@@ -4,8 +4,9 @@ The packaged all-MiniLM-L6-v2 runs in one of three ways, chosen by `--embedder` 
 $SCRUTINY_EMBEDDER (see EMBEDDERS); the index records which one built it, and queries
 use the same one:
 
-- onnx-int8 (default): the model exported to ONNX and quantised (indexer.onnx_embed),
-  on onnxruntime; no torch. About 4x torch's speed, cosine >= 0.98 to torch per passage.
+- onnx-int8 (default): the model exported to ONNX, its matrix products quantised
+  (indexer.onnx_export), on onnxruntime; no torch. Several times torch's speed on two
+  cores (eval/bench.py), cosine >= 0.99 to torch per seed passage.
 - onnx-fp32: the same export unquantised, equal to torch.
 - torch: sentence-transformers itself; ten seconds of imports before the first vector.
 
