@@ -85,11 +85,11 @@ def open_searcher(index_dir: Path | None = None, embedder: Embedder | None = Non
     """Load and verify the index, with the embedder it was built with: the one its manifest
     names, unless $SCRUTINY_EMBEDDER (or `embedder`) asks for another, which is refused."""
     from indexer.config import default_index_dir
-    from indexer.embed import config_for, default_embedder
+    from indexer.embed import EMBEDDER_ENV, config_for, default_embedder
     from indexer.store import built_with, load_index
 
     folder = index_dir or default_index_dir()
-    embedder = embedder or default_embedder(os.environ.get("SCRUTINY_EMBEDDER") or built_with(folder))
+    embedder = embedder or default_embedder(os.environ.get(EMBEDDER_ENV) or built_with(folder))
     config = config_for(embedder)
     index = load_index(folder, config=config, embedder_fingerprint=embedder.fingerprint)
     return Searcher(index, embedder, config)
