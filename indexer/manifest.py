@@ -1,8 +1,8 @@
 """The corpus manifest: what only the publisher knows about each file.
 
 `corpus/manifest.csv` has one row per file: file, original_name, publisher, body,
-document_type, source_url, date (and, optionally, area). `scrutiny fetch` adds rows with
-`upsert_rows`. Dates come from the text; the manifest's date is used
+document_type, source_url, date (and, optionally, area: the police area, "Sussex").
+`scrutiny fetch` adds rows with `upsert_rows`. Dates come from the text; the manifest's date is used
 only for a file whose text states none and gives nothing to infer one from.
 """
 
@@ -36,7 +36,7 @@ def read_manifest(path: Path) -> dict[str, dict[str, str]]:
             reader = csv.DictReader(handle)
             missing = [f for f in REQUIRED if f not in (reader.fieldnames or [])]
             if missing:
-                raise ManifestError(f"{path}: no '{missing[0]}' column (expected: file, body, document_type, source_url, date)")
+                raise ManifestError(f"{path}: no '{missing[0]}' column (expected: file, body, document_type, source_url, date, and optionally area)")
             rows: dict[str, dict[str, str]] = {}
             for n, row in enumerate(reader, start=2):
                 name = (row.get("file") or "").strip()
@@ -63,6 +63,7 @@ def manifest_row(row: dict[str, str] | None) -> ManifestRow:
         document_type=row.get("document_type") or None,
         source_url=row.get("source_url") or None,
         date=date.fromisoformat(row["date"]) if row.get("date") else None,
+        area=row.get("area") or None,
     )
 
 

@@ -66,12 +66,13 @@ index_option = click.option(
 
 
 def filter_options(command: F) -> F:
-    """--speaker, --since, --until and --body, the same on every command that searches."""
+    """--speaker, --since, --until, --body and --area, the same on every command that searches."""
     for option in reversed((
         click.option("--speaker", help="Role (CC, PCC, DCC…) or name (\"Tim Smith\")."),
         click.option("--since", help="From this date (YYYY-MM-DD, YYYY-MM or YYYY)."),
         click.option("--until", help="Up to this date (YYYY-MM-DD, YYYY-MM or YYYY)."),
         click.option("--body", help="Body, e.g. \"Performance and Delivery Board\" or \"panel\"."),
+        click.option("--area", help="Police area, e.g. \"Kent\" or \"Sussex\"."),
     )):
         command = option(command)
     return command
@@ -96,12 +97,19 @@ def document_json(doc: Document) -> dict[str, Any]:
         "date_range": [d.isoformat() for d in doc.date_range] if doc.date_range else None,
         "date_inferred": doc.date_inferred,
         "attendees": [
-            {"role": a.role, "name": a.name, "role_title": a.role_title, "organisation": a.organisation, "status": a.status}
+            {"role": a.role, "name": a.name, "role_title": a.role_title, "organisation": a.organisation, "status": a.status,
+             "acting": a.acting, "initials": a.initials}
             for a in doc.attendees
         ],
         "items": [{"number": i.number, "title": i.title} for i in doc.items],
         "source_url": doc.source_url,
     }
+
+
+def _office(a: Any) -> str:
+    """"CC", "CC, acting", or the title as written when it is none of ours."""
+    office = a.role or a.role_title or "-"
+    return f"{office}, acting" if a.acting else office
 
 
 def date_label(doc_date: Any, date_range: Any, inferred: bool) -> str:
@@ -127,11 +135,12 @@ def documents(paths: tuple[str, ...], as_json: bool) -> None:
         print_json([document_json(d) for d in docs])
         return
     for d in docs:
-        click.echo(f"{date_label(d.date, d.date_range, d.date_inferred):<34} {d.kind:<15} {d.body or '-'}")
+        click.echo(f"{date_label(d.date, d.date_range, d.date_inferred):<34} {d.kind:<15} {d.body or '-'}"
+                   + (f"  [{d.area}]" if d.area else ""))
         click.echo(f"    {d.title}  [{d.source}]")
         present = [a for a in d.attendees if a.status != "apologies"]
         if present:
-            click.echo("    attendees: " + "; ".join(f"{a.name} ({a.role or a.role_title or '-'})" for a in present))
+            click.echo("    attendees: " + "; ".join(f"{a.name} ({_office(a)})" for a in present))
         apologies = [a for a in d.attendees if a.status == "apologies"]
         if apologies:
             click.echo("    apologies: " + "; ".join(f"{a.name} ({a.role or '-'})" for a in apologies))
@@ -270,7 +279,7 @@ def _hit_lines(n: int, hit: Any) -> list[str]:
         f"{n}. {when} · {p.body or '-'} · {p.document_kind}",
         f"   item: {item}" + (f" › {p.section}" if p.section else ""),
         f"   speaker: {who}",
-        f"   {ranks} · score {hit.score:.4f} · {p.source}",
+        f"   {ranks} · score {hit.score:.4f} · {p.source}" + (f" (also in {', '.join(p.also_in)})" if p.also_in else ""),
         *("   | " + line for line in p.text.split("\n")),
         "",
     ]
@@ -288,7 +297,8 @@ def _hit_lines(n: int, hit: Any) -> list[str]:
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 @one_line_errors
 def search(query: str | None, index_dir: Path | None, k: int, speaker: str | None, since: str | None,
-           until: str | None, body: str | None, kind: str | None, mode: str, sort: str, batch: Any, as_json: bool) -> None:
+           until: str | None, body: str | None, area: str | None, kind: str | None, mode: str, sort: str, batch: Any,
+           as_json: bool) -> None:
     """Ranked passages with meeting date, body, agenda item and speaker."""
     from indexer.errors import QueryError
     from search.engine import hit_json, open_searcher, understood_json
@@ -314,6 +324,7 @@ def search(query: str | None, index_dir: Path | None, k: int, speaker: str | Non
                     item["query"], k=k, mode=mode, sort=sort,
                     speaker=filters.get("speaker_role") or speaker, since=filters.get("date_from") or since,
                     until=filters.get("date_to") or until, body=filters.get("body") or body, kind=filters.get("kind") or kind,
+                    area=filters.get("area") or area,
                 )
             except (ValueError, QueryError) as exc:
                 qid = item.get("id") if isinstance(item, dict) else None
@@ -321,16 +332,19 @@ def search(query: str | None, index_dir: Path | None, k: int, speaker: str | Non
                 continue
             click.echo(json.dumps({
                 "id": item.get("id"), "understood": understood_json(result.understood), "weak": result.weak,
-                "results": [hit_json(h) for h in result.hits],
+                "notice": result.notice, "results": [hit_json(h) for h in result.hits],
             }, ensure_ascii=False))
         return
-    result = searcher.search(query or "", k=k, speaker=speaker, since=since, until=until, body=body, kind=kind, mode=mode, sort=sort)
+    result = searcher.search(query or "", k=k, speaker=speaker, since=since, until=until, body=body, kind=kind,
+                             area=area, mode=mode, sort=sort)
     if as_json:
         print_json({"query": query, "understood": understood_json(result.understood), "weak": result.weak,
-                    "matched": result.matched, "results": [hit_json(h) for h in result.hits]})
+                    "notice": result.notice, "matched": result.matched, "results": [hit_json(h) for h in result.hits]})
         return
     notes = " · ".join(result.understood.notes) or "no filters"
     click.echo(f"Understood: {notes} · searching for: {result.understood.text!r} · {result.matched} passages pass the filters")
+    if result.notice:
+        click.echo(result.notice)
     if result.weak:
         click.echo("Weak evidence: no passage matches this closely; the nearest are shown below.")
     click.echo()
@@ -347,12 +361,12 @@ def search(query: str | None, index_dir: Path | None, k: int, speaker: str | Non
 @click.option("--json", "as_json", is_flag=True)
 @one_line_errors
 def ask(question: str, index_dir: Path | None, speaker: str | None, since: str | None, until: str | None,
-        body: str | None, as_json: bool) -> None:
+        body: str | None, area: str | None, as_json: bool) -> None:
     """An answer quoted from the records, in date order, every sentence cited."""
     from search.answer import NO_ANSWER, answer, answer_json
     from search.engine import open_searcher
 
-    result = answer(open_searcher(index_dir), question, speaker=speaker, since=since, until=until, body=body)
+    result = answer(open_searcher(index_dir), question, speaker=speaker, since=since, until=until, body=body, area=area)
     if as_json:
         print_json(answer_json(result))
         return
@@ -378,12 +392,13 @@ def ask(question: str, index_dir: Path | None, speaker: str | None, since: str |
 @click.option("--json", "as_json", is_flag=True, help="A list of {meeting_date, body, count, speakers, top} in date order.")
 @one_line_errors
 def timeline(topic: str, index_dir: Path | None, speaker: str | None, since: str | None, until: str | None,
-             body: str | None, as_json: bool) -> None:
+             body: str | None, area: str | None, as_json: bool) -> None:
     """How much was said about a topic, by whom, meeting by meeting."""
     from search.engine import open_searcher
     from search.timeline import point_json, timeline as trace
 
-    understood, points = trace(open_searcher(index_dir), topic, speaker=speaker, since=since, until=until, body=body)
+    understood, points = trace(open_searcher(index_dir), topic, speaker=speaker, since=since, until=until, body=body,
+                               area=area)
     if as_json:
         print_json([point_json(p) for p in points])
         return
