@@ -128,6 +128,19 @@ def test_searcher_queries_with_the_embedder_that_built_the_index(cli_seed, monke
         open_searcher(cli_seed.index)
 
 
+def test_index_embeds_the_ledgers_texts_so_actions_needs_no_model(cli_seed) -> None:  # type: ignore[no-untyped-def]
+    from indexer.store import load_index
+    from search.ledger import build_ledger, cached_embed
+
+    class Never(FakeEmbedder):
+        def embed(self, texts):  # type: ignore[no-untyped-def, override]
+            raise AssertionError(f"asked to embed {len(texts)} texts the index should have cached")
+
+    index = load_index(cli_seed.index)
+    entries = build_ledger(index.actions, index.documents, cached_embed(Never(), cli_seed.corpus.parent / "cache" / "embeddings.sqlite"))
+    assert any(e.status == "done" for e in entries)
+
+
 # -- what each command imports -----------------------------------------------------
 
 _PROBE = """
@@ -252,8 +265,10 @@ def test_query_commands_never_import_torch(real_searcher, tmp_path: Path) -> Non
         probe = run_cli(args, env)
         assert probe["exit"] == 0, probe["output"]
         assert probe["modules"] == ["onnxruntime", "tokenizers"], args  # the query was embedded, without torch
+    # This index was not built by `scrutiny index` (which embeds the ledger's texts), so the
+    # first run embeds them; from then on the commitments load no model at all.
+    run_cli(["actions", "--json"], env)
     for args in (["actions", "--json"], ["brief"]):
-        run_cli(args, env)  # the first run embeds the ledger's texts into the cache
         probe = run_cli(args, env)
         assert probe["exit"] == 0, probe["output"]
-        assert probe["modules"] == [], args  # ... and later runs load no model at all
+        assert probe["modules"] == [], args

@@ -221,6 +221,16 @@ def actions(paths: tuple[str, ...], index_dir: Path | None, status: str, owner: 
 
 # -- index -----------------------------------------------------------------------
 
+def warm_ledger(index_dir: Path, embedder: Any, cache_path: Path) -> None:
+    """Embed the commitments ledger's texts into the cache now, while the model is loaded,
+    so that `actions` and `brief` never need to load it."""
+    from indexer.store import load_index
+    from search.ledger import build_ledger, cached_embed
+
+    index = load_index(index_dir, verify_checksums=False)  # just written and checked
+    build_ledger(index.actions, index.documents, cached_embed(embedder, cache_path))
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @index_option
@@ -251,6 +261,7 @@ def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: 
             manifest_rows=read_manifest(manifest) if manifest else {}, config=config_for(model),
             rebuild=rebuild, progress=not quiet, finalise=resolve_corpus,
         )
+    warm_ledger(target, model, cache_path)
     s = report.seconds
     click.echo(
         f"Indexed {report.passages} passages from {report.files_indexed + report.files_reused} files "
