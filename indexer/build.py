@@ -292,8 +292,10 @@ def _build_index(
     started = time.perf_counter()
     parsed_files = [parsed for parsed, _, _ in entries]
     hashes = {parsed.source: digest for parsed, _, digest in entries if digest is not None}
+    model_file = getattr(embedder, "file", None)
     corpus = [str(Path(p).resolve()) for p in paths]
-    write_index(index_dir, parsed_files, embeddings, config, embedder.fingerprint, hashes, errors, corpus=corpus)
+    write_index(index_dir, parsed_files, embeddings, config, embedder.fingerprint, hashes, errors, corpus=corpus,
+                embedder_file=str(model_file) if model_file else None)
     seconds["indexing"] += time.perf_counter() - started
 
     return BuildReport(

@@ -226,6 +226,16 @@ def actions(paths: tuple[str, ...], index_dir: Path | None, status: str, owner: 
 
 # -- index -----------------------------------------------------------------------
 
+def warm_ledger(index_dir: Path, embedder: Any, cache_path: Path) -> None:
+    """Embed the commitments ledger's texts into the cache now, while the model is loaded,
+    so that `actions` and `brief` never need to load it."""
+    from indexer.store import load_index
+    from search.ledger import build_ledger, cached_embed
+
+    index = load_index(index_dir, verify_checksums=False)  # just written and checked
+    build_ledger(index.actions, index.documents, cached_embed(embedder, cache_path))
+
+
 def check_cache_writable(cache_path: Path) -> None:
     """A read-only cache is named as such, before any work (SQLite would only say "unable
     to open" or "readonly database" half-way through)."""
@@ -247,8 +257,11 @@ def check_cache_writable(cache_path: Path) -> None:
 @index_option
 @click.option("--rebuild", is_flag=True, help="Re-read and re-parse every file (cached embeddings are still reused).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.option("--embedder", type=click.Choice(["onnx-int8", "onnx-fp32", "torch"]),
+              help="How the model runs: onnx-int8 (default, fastest), onnx-fp32 (equal to torch), "
+                   "torch (slow start); or $SCRUTINY_EMBEDDER. Queries use the index's own.")
 @one_line_errors
-def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: bool) -> None:
+def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: bool, embedder: str | None = None) -> None:
     """Read the corpus and build (or refresh) the search index."""
     from indexer.build import build_index
     from indexer.config import default_cache_path, default_index_dir
@@ -259,16 +272,17 @@ def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: 
 
     folders = corpus_paths(paths)
     manifest = find_manifest(folders)
-    embedder = default_embedder()
+    model = default_embedder(embedder)
     target = index_dir or default_index_dir()
     cache_path = default_cache_path()
     check_cache_writable(cache_path)
     with EmbeddingCache(cache_path) as cache:
         report = build_index(
-            folders, target, embedder=embedder, cache=cache, parse=parse_file,
-            manifest_rows=read_manifest(manifest) if manifest else {}, config=config_for(embedder),
+            folders, target, embedder=model, cache=cache, parse=parse_file,
+            manifest_rows=read_manifest(manifest) if manifest else {}, config=config_for(model),
             rebuild=rebuild, progress=not quiet, finalise=resolve_corpus,
         )
+    warm_ledger(target, model, cache_path)
     s = report.seconds
     click.echo(
         f"Indexed {report.passages} passages from {report.files_indexed + report.files_reused} files "
