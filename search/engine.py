@@ -4,6 +4,7 @@ BM25 and dense rankings fused, each hit with the ranks that produced it."""
 from __future__ import annotations
 
 import calendar
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -23,6 +24,7 @@ from indexer.vocabulary import POLICE_AREAS
 from search.filters import filter_mask, where
 from search.fuse import rrf
 from indexer.glossary import expand, mine as mine_glossary
+from search.labels import meeting_label
 from indexer.lexical import tokenize
 from search.understand import Understood, merge, understand
 
@@ -92,14 +94,16 @@ class SearchResult:
 
 
 def open_searcher(index_dir: Path | None = None, embedder: Embedder | None = None) -> Searcher:
-    """Load and verify the index, with the embedder it was built with."""
+    """Load and verify the index, with the embedder it was built with: the one its manifest
+    names, unless $SCRUTINY_EMBEDDER (or `embedder`) asks for another, which is refused."""
     from indexer.config import default_index_dir
-    from indexer.embed import config_for, default_embedder
-    from indexer.store import load_index
+    from indexer.embed import EMBEDDER_ENV, config_for, default_embedder
+    from indexer.store import built_with, load_index
 
-    embedder = embedder or default_embedder()
+    folder = index_dir or default_index_dir()
+    embedder = embedder or default_embedder(os.environ.get(EMBEDDER_ENV) or built_with(folder))
     config = config_for(embedder)
-    index = load_index(index_dir or default_index_dir(), config=config, embedder_fingerprint=embedder.fingerprint)
+    index = load_index(folder, config=config, embedder_fingerprint=embedder.fingerprint)
     return Searcher(index, embedder, config)
 
 
@@ -416,6 +420,7 @@ def hit_json(hit: Hit) -> dict[str, object]:
         "score": round(hit.score, 6),
         "meeting_date": p.meeting_date.isoformat() if p.meeting_date else None,
         "date_inferred": p.date_inferred,
+        "when": meeting_label(p.meeting_date, p.date_range, p.date_inferred),
         "body": p.body,
         "area": p.area,
         "document": p.document_title,

@@ -57,17 +57,18 @@ def fake_searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def real_searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """The seed corpus indexed with the real packaged model, loaded once per session.
+    """The seed corpus indexed with the real packaged model, run as `scrutiny index` runs
+    it by default (ONNX, int8; exported into data/models on first use), once per session.
 
     Embeddings are cached in the project's data/cache (as `scrutiny index` does), so a
     second run of the suite does not embed again.
     """
     from indexer.config import PROJECT_ROOT
-    from indexer.embed import PackagedMiniLM
+    from indexer.embed import DEFAULT_EMBEDDER, make_embedder
     from search.engine import open_searcher
 
     base = tmp_path_factory.mktemp("real-index")
-    embedder = PackagedMiniLM()
+    embedder = make_embedder(DEFAULT_EMBEDDER)
     index_dir = _build(base / "index", PROJECT_ROOT / "data" / "cache" / "embeddings.sqlite", embedder)
     yield open_searcher(index_dir, embedder)
 

@@ -100,3 +100,20 @@ def test_backends_phase_compares_both_backends_on_the_synthetic_corpus(tmp_path:
     for name in ("embedded", "qdrant"):
         assert figures[name]["add_seconds"] > 0 and figures[name]["hybrid"]["p95_ms"] > 0
     assert "| synthetic | 300 | qdrant |" in report["markdown"]
+
+
+def test_embedders_and_cold_start_are_reported_side_by_side(tmp_path: Path) -> None:
+    questions = Path(__file__).resolve().parent.parent / "eval" / "questions.jsonl"
+    compared = bench.compare_embedders(CORPUS, tmp_path, [questions], kinds=("fake",))
+    record = compared["embedders"]["fake"]
+    assert record["passages"] > 400 and record["passages_per_s"] > 0 and record["speed_vs_torch"] is None
+    assert set(record["ndcg@10"]["questions.jsonl"]) == {"bm25", "dense", "hybrid"}
+    assert 0 < record["ndcg@10"]["questions.jsonl"]["bm25"] <= 1
+    # The fake index names its embedder, so fresh processes query it without being told.
+    cold = bench.cold_start(tmp_path, kinds=("fake",), runs=1)
+    assert set(cold["commands"]) == {"search"} and cold["commands"]["search"]["fake"]["median_s"] > 0
+
+    report = bench.assemble({"embedders": compared, "cold-start": cold}, "python -m eval.bench")
+    json.dumps(report)
+    assert "**Cold start**" in report["markdown"] and "**Embedders**" in report["markdown"]
+    assert "| `search` | " in report["markdown"] and "| fake | " in report["markdown"]

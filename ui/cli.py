@@ -14,6 +14,7 @@ import click
 
 from indexer.errors import QueryError, ScrutinyError
 from indexer.records import Action, Document, to_json
+from search.labels import meeting_label
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = PROJECT_ROOT / "corpus"
@@ -183,7 +184,7 @@ def load_records(paths: tuple[str, ...], index_dir: Path | None) -> tuple[list[A
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @index_option
-@click.option("--status", type=click.Choice(["open", "done", "overdue", "unknown", "any"]), default="any", show_default=True)
+@click.option("--status", type=click.Choice(["open", "done", "deferred", "overdue", "unknown", "any"]), default="any", show_default=True)
 @click.option("--owner", help="Only commitments whose owner contains this (Force, OPCC, CC…).")
 @click.option("--kind", type=click.Choice(["action", "offer", "any"]), default="any", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON array of commitments with status and evidence.")
@@ -213,13 +214,27 @@ def actions(paths: tuple[str, ...], index_dir: Path | None, status: str, owner: 
             set_at += "*"
         ev = e.evidence[0] if e.evidence else None
         evidence = (f"{ev.meeting_date.isoformat()}: " if ev and ev.meeting_date else "") + (ev.note if ev else "")
-        rows.append([set_at, e.action.kind if e.set_at_in_corpus else "action", e.status, e.action.owner or "-",
-                     e.action.due.isoformat() if e.action.due else "-", e.action.text, evidence])
-    click.echo(table(rows, ["set at", "kind", "status", "owner", "due", "commitment", "evidence"], [11, 6, 8, 6, 10, 70, 60]))
-    click.echo(f"\n{len(entries)} commitments · ~ date inferred · * set at a meeting not in the records, known from a later update")
+        kind_label = e.action.kind if e.set_at_in_corpus else "action"
+        if e.offers:
+            kind_label += "+offer"
+        rows.append([set_at, kind_label, e.status, e.action.owner or "-",
+                     e.due.isoformat() if e.due else "-", e.action.text, evidence])
+    click.echo(table(rows, ["set at", "kind", "status", "owner", "due", "commitment", "evidence"], [11, 12, 8, 6, 10, 70, 60]))
+    click.echo(f"\n{len(entries)} commitments · ~ date inferred · * set at a meeting not in the records, known from a later update"
+               " · +offer: also offered in discussion (one commitment)")
 
 
 # -- index -----------------------------------------------------------------------
+
+def warm_ledger(index_dir: Path, embedder: Any, cache_path: Path) -> None:
+    """Embed the commitments ledger's texts into the cache now, while the model is loaded,
+    so that `actions` and `brief` never need to load it."""
+    from indexer.store import load_index
+    from search.ledger import build_ledger, cached_embed
+
+    index = load_index(index_dir, verify_checksums=False)  # just written and checked
+    build_ledger(index.actions, index.documents, cached_embed(embedder, cache_path))
+
 
 def check_cache_writable(cache_path: Path) -> None:
     """A read-only cache is named as such, before any work (SQLite would only say "unable
@@ -242,6 +257,9 @@ def check_cache_writable(cache_path: Path) -> None:
 @index_option
 @click.option("--rebuild", is_flag=True, help="Re-read and re-parse every file (cached embeddings are still reused).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.option("--embedder", type=click.Choice(["onnx-int8", "onnx-fp32", "torch"]),
+              help="How the model runs: onnx-int8 (default, fastest), onnx-fp32 (equal to torch), "
+                   "torch (slow start); or $SCRUTINY_EMBEDDER. Queries use the index's own.")
 @click.option("--backend", type=click.Choice(["embedded", "qdrant"]), envvar="SCRUTINY_BACKEND",
               help="Where passages are ranked: embedded (bm25s + FAISS, the default) or qdrant "
                    "(or $SCRUTINY_BACKEND). Default: the backend of the existing index.")
@@ -253,11 +271,10 @@ def check_cache_writable(cache_path: Path) -> None:
 @click.option("--qdrant-shards", type=click.IntRange(1), help="qdrant cluster: shards of a new collection.")
 @click.option("--qdrant-replicas", type=click.IntRange(1), help="qdrant cluster: copies of each shard (replication factor).")
 @one_line_errors
-def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: bool, backend: str | None,
-          qdrant_url: str | None, qdrant_collection: str | None, quantize: bool, qdrant_shards: int | None,
-          qdrant_replicas: int | None) -> None:
+def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: bool, embedder: str | None = None,
+          backend: str | None = None, qdrant_url: str | None = None, qdrant_collection: str | None = None,
+          quantize: bool = False, qdrant_shards: int | None = None, qdrant_replicas: int | None = None) -> None:
     """Read the corpus and build (or refresh) the search index."""
-    from indexer.backend import BackendChoice
     from indexer.build import build_index
     from indexer.config import default_cache_path, default_index_dir
     from indexer.embed import EmbeddingCache, config_for, default_embedder
@@ -267,17 +284,18 @@ def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: 
 
     folders = corpus_paths(paths)
     manifest = find_manifest(folders)
-    embedder = default_embedder()
+    model = default_embedder(embedder)
     target = index_dir or default_index_dir()
     choice = _backend_choice(target, backend, qdrant_url, qdrant_collection, quantize, qdrant_shards, qdrant_replicas)
     cache_path = default_cache_path()
     check_cache_writable(cache_path)
     with EmbeddingCache(cache_path) as cache:
         report = build_index(
-            folders, target, embedder=embedder, cache=cache, parse=parse_file,
-            manifest_rows=read_manifest(manifest) if manifest else {}, config=config_for(embedder),
+            folders, target, embedder=model, cache=cache, parse=parse_file,
+            manifest_rows=read_manifest(manifest) if manifest else {}, config=config_for(model),
             rebuild=rebuild, progress=not quiet, finalise=resolve_corpus, backend=choice,
         )
+    warm_ledger(target, model, cache_path)
     s = report.seconds
     click.echo(
         f"Indexed {report.passages} passages from {report.files_indexed + report.files_reused} files "
@@ -310,9 +328,10 @@ def _backend_choice(target: Path, backend: str | None, url: str | None, collecti
 
 def _hit_lines(n: int, hit: Any) -> list[str]:
     p = hit.passage
-    when = p.meeting_date.isoformat() if p.meeting_date else "undated"
     if p.date_inferred:
-        when += " (inferred)"
+        when = meeting_label(p.meeting_date, p.date_range, p.date_inferred)
+    else:
+        when = p.meeting_date.isoformat() if p.meeting_date else "undated"
     who = "; ".join(
         f"{s.name or 'name unknown'} ({s.role or s.as_named})" + (" [name inferred]" if s.name_inferred else "")
         for s in p.speakers
@@ -460,7 +479,7 @@ def ask(question: str, index_dir: Path | None, speaker: str | None, since: str |
                 click.echo("\n".join(_hit_lines(n, hit)))
         return
     for c in result.citations:
-        click.echo(f"• “{c.quote}”\n    — {c.label}  [{c.passage.source}]")
+        click.echo(f"• “{c.text}”\n    — {c.label}  [{c.passage.source}]")
 
 
 # -- timeline --------------------------------------------------------------------
@@ -474,6 +493,7 @@ def ask(question: str, index_dir: Path | None, speaker: str | None, since: str |
 def timeline(topic: str, index_dir: Path | None, speaker: str | None, since: str | None, until: str | None,
              body: str | None, area: str | None, as_json: bool) -> None:
     """How much was said about a topic, by whom, meeting by meeting."""
+    from indexer.sentences import readable
     from search.engine import open_searcher
     from search.timeline import point_json, timeline as trace
 
@@ -494,8 +514,10 @@ def timeline(topic: str, index_dir: Path | None, speaker: str | None, since: str
         bar = "█" * max(1, round(20 * p.count / width))
         who = ", ".join(f"{s.role or s.name} {s.passages}" for s in p.speakers[:4]) or "-"
         click.echo(f"{when:<11} {bar:<20} {p.count:>3}  {p.body or '-'} · {p.top.passage.document_kind}  ({who})")
-        click.echo(f"            “{p.top.passage.text.splitlines()[0][:160]}”")
-    click.echo("\n~ date inferred (start of the range)")
+        if p.date_inferred:
+            click.echo(f"            {p.when}")
+        click.echo(f"            “{readable(p.top.passage.text.splitlines()[0][:160])}”")
+    click.echo("\n~ date inferred: the meeting is undated (placed at the start of its range)")
 
 
 # -- brief -----------------------------------------------------------------------
@@ -532,7 +554,7 @@ DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
 @index_option
 @click.option("--baseline/--no-baseline", default=True, show_default=True, help="Also score the naive fixed-chunk pipeline.")
 @click.option("--details", is_flag=True, help="Per question type, and the weakest questions.")
-@click.option("--answers", is_flag=True, help="Also run `ask` on every question and report its refusal rates (slower).")
+@click.option("--answers", is_flag=True, help="Also run `ask` on every question (refusal rates) and score it on eval/answers.jsonl (slower).")
 @click.option("--records", is_flag=True,
               help="Score the parser on the held-out records of eval/areas (date, body, kind, area, attendees); "
                    "retrieval only with --questions (an index of eval/areas/corpus, no naive baseline: it reads corpus/ only).")
@@ -575,6 +597,13 @@ def evaluate_command(question_files: tuple[Path, ...], index_dir: Path | None, b
                 click.echo(per_type(report))
                 click.echo("weakest (hybrid nDCG@10): " + ", ".join(weakest(report)))
             click.echo()
+    if answers and not records:  # eval/answers.jsonl is written for the seed corpus
+        from eval.run import ANSWERS, format_answers, score_answers
+
+        scored = score_answers(searcher, ANSWERS)
+        reports.append({"answers_set": scored})
+        if not as_json:
+            click.echo(format_answers(scored))
     if as_json:
         print_json({"records": parsing, "retrieval": reports} if records else reports)
 

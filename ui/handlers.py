@@ -36,6 +36,7 @@ from indexer.roles import canonical_role, role_title
 from indexer.store import LoadedIndex
 from search.answer import NO_ANSWER, Answer, answer
 from search.engine import Hit, Searcher, SearchResult, topic_terms
+from search.labels import meeting_label
 from search.filters import DOCUMENT_KINDS, filter_mask
 from search.ledger import STATUSES, LedgerEntry
 from indexer.lexical import tokenize
@@ -77,9 +78,10 @@ RECORD_TYPES: dict[str, tuple[str, str]] = {
 
 STATUS_HELP = {
     "done": "a later meeting records it discharged, received or delivered",
-    "open": "not recorded as done and not past its due date",
-    "overdue": "past its due date with no record of delivery",
-    "unknown": "no later meeting of that body is in the records to say",
+    "deferred": "a later record puts it off to a new due point",
+    "open": "not recorded as done and not yet due, or with no due date",
+    "overdue": "the meeting it was due at is in the records and records no delivery",
+    "unknown": "the meeting that would say is not in the records",
 }
 
 
@@ -146,14 +148,11 @@ def item_label(p: Passage) -> str:
 
 
 def date_text(when: date | None, inferred: bool, date_range: tuple[date, date] | None = None) -> str:
-    """A meeting date as shown: ISO, with inferred dates marked and their range given."""
-    if when is None:
-        return "undated"
-    if not inferred:
-        return when.isoformat()
-    if date_range and date_range[0] != date_range[1]:
-        return f"{when.isoformat()} (date inferred: between {date_range[0].isoformat()} and {date_range[1].isoformat()})"
-    return f"{when.isoformat()} (date inferred)"
+    """A meeting date as shown: ISO for a stated date; for an undated meeting what is known
+    of it ("undated; between 12 June and 11 December 2024")."""
+    if inferred:
+        return meeting_label(when, date_range, inferred)
+    return when.isoformat() if when else "undated"
 
 
 def clean_query(text: str | None) -> tuple[str, str | None]:
@@ -492,7 +491,7 @@ def _answer_view(records: Records, result: Answer, cut: str | None, lazy: bool) 
     else:
         lead = '<p class="answer-kind">Quoted from the records, in date order; nothing here is generated.</p>'
         body = "<ol class=\"citations\">" + "".join(
-            f'<li><blockquote class="quote">“{highlight(c.quote, terms)}”</blockquote>'
+            f'<li><blockquote class="quote">“{highlight(c.text, terms)}”</blockquote>'
             f'<p class="cite">— {esc(c.label)} <span class="source">[{esc(c.passage.source)}]</span></p></li>'
             for c in result.citations
         ) + "</ol>"
@@ -762,9 +761,9 @@ def commitment_row(e: LedgerEntry) -> dict[str, str]:
     return {
         "status": e.status,
         "commitment": one_line(a.text),
-        "kind": kind + (" (minuted as an action)" if e.formal_action else ""),
+        "kind": kind + (" (also offered in discussion)" if e.offers else ""),
         "owner": a.owner or "-",
-        "due": a.due.isoformat() if a.due else "-",
+        "due": e.due.isoformat() if e.due else "-",
         "set at": meeting,
         "evidence": " | ".join(evidence) or "-",
         "source": a.source,
