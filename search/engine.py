@@ -20,7 +20,7 @@ from indexer.store import LoadedIndex
 from search.dense import search_dense
 from search.filters import filter_mask
 from search.fuse import rrf
-from search.glossary import expand, mine as mine_glossary
+from search.glossary import Expansion, expand, expansions, mine as mine_glossary
 from search.lexical import tokenize
 from search.understand import Understood, merge, understand
 
@@ -202,10 +202,13 @@ class Searcher:
 
         lexical_ids, lexical_scores = (np.zeros(0, np.int64), np.zeros(0, np.float32))
         dense_ids, dense_scores = (np.zeros(0, np.int64), np.zeros(0, np.float32))
+        widened = expansions(text, glossary=self.glossary)
         if mode in ("hybrid", "lexical"):
-            lexical_ids, lexical_scores = self.index.lexical.top(expand(text, self.glossary), depth, mask)
+            lexical_ids, lexical_scores = self.index.lexical.top(
+                text, depth, mask, [e.alternatives for e in widened], self.config.expansion_weight
+            )
         if mode in ("hybrid", "dense"):
-            dense_ids, dense_scores = search_dense(self.index.dense, self._embed(text), depth, mask)
+            dense_ids, dense_scores = search_dense(self.index.dense, self._embed(self.dense_query(text, widened)), depth, mask)
 
         lex_score = {int(r): float(s) for r, s in zip(lexical_ids, lexical_scores)}
         den_score = {int(r): float(s) for r, s in zip(dense_ids, dense_scores)}
@@ -237,6 +240,11 @@ class Searcher:
         if sort == "date":
             hits.sort(key=lambda h: (h.passage.meeting_date or date.min, h.passage.start))
         return SearchResult(query, understood, weak, tuple(hits), matched)
+
+    def dense_query(self, text: str, widened: Sequence[Expansion]) -> str:
+        """What the embedder sees: the query, plus the first few phrases its terms stand for."""
+        extra = [e.alternatives[0] for e in widened][: self.config.dense_expansions]
+        return f"{text} ({', '.join(extra)})" if extra else text
 
     def _by_speaker_focus(self, hits: list[Hit], text: str, speaker: str, asking: bool) -> list[Hit]:
         """For "what did the PCC ask about domestic abuse", a passage where the PCC's own
