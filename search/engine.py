@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +21,7 @@ from search.dense import search_dense
 from search.filters import filter_mask
 from search.fuse import rrf
 from search.glossary import Expansion, expand, expansions, mine as mine_glossary
+from search.intent import boost, member_asks, read_intent, spread
 from search.lexical import tokenize
 from search.understand import Understood, merge, understand
 
@@ -233,6 +234,7 @@ class Searcher:
         ]
         if understood.speaker:
             hits = self._by_speaker_focus(hits, text, understood.speaker, ASK_RE.search(query) is not None)
+        hits = self._by_intent(hits, query, understood)
         weak = self._weak(text, hits, filtered)
         if relaxed_years and not any(y in h.passage.text for h in hits[:3] for y in relaxed_years):
             weak = True
@@ -240,6 +242,33 @@ class Searcher:
         if sort == "date":
             hits.sort(key=lambda h: (h.passage.meeting_date or date.min, h.passage.start))
         return SearchResult(query, understood, weak, tuple(hits), matched)
+
+    def _by_intent(self, hits: list[Hit], query: str, understood: Understood) -> list[Hit]:
+        """Questions about meetings (search.intent): members' questions, promises and their
+        follow-up, change over time."""
+        intent = read_intent(query)
+        if not intent.any:
+            return hits
+        ranked = [(hit, hit.score) for hit in hits]
+        if intent.asked and understood.speaker is None:
+            ranked = boost(ranked, lambda h: member_asks(h.passage.text, [s.role for s in h.passage.speakers]))
+        if intent.promised:
+            rows = self.action_rows
+            ranked = boost(ranked, lambda h: h.row in rows)
+        if intent.change:
+            ranked = spread(ranked, lambda h: h.passage.meeting_date)
+        return [replace(hit, score=score) for hit, score in ranked]
+
+    @cached_property
+    def action_rows(self) -> frozenset[int]:
+        """Rows of passages holding an action, an offer or an update on one."""
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for action in self.index.actions:
+            spans.setdefault(action.source, []).append((action.start, action.end))
+        return frozenset(
+            row for row, p in enumerate(self.passages)
+            if any(start < p.end and p.start < end for start, end in spans.get(p.source, ()))
+        )
 
     def dense_query(self, text: str, widened: Sequence[Expansion]) -> str:
         """What the embedder sees: the query, plus the first few phrases its terms stand for."""
