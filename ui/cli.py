@@ -433,7 +433,7 @@ DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
               help="Question sets (JSONL); default eval/questions.jsonl and, where present, ../shared/eval/dev.jsonl.")
 @index_option
 @click.option("--baseline/--no-baseline", default=True, show_default=True, help="Also score the naive fixed-chunk pipeline.")
-@click.option("--details", is_flag=True, help="Per question type, and the weakest questions.")
+@click.option("--details", is_flag=True, help="Also list the weakest questions.")
 @click.option("--answers", is_flag=True, help="Also run `ask` on every question and report its refusal rates (slower).")
 @click.option("--json", "as_json", is_flag=True)
 @one_line_errors
@@ -459,8 +459,8 @@ def evaluate_command(question_files: tuple[Path, ...], index_dir: Path | None, b
                     f"scrutiny ask: refused {refusals['correct_refusals']:.0%} of the {refusals['negative']} questions "
                     f"without an answer; wrongly refused {refusals['false_refusals']:.0%} of the {refusals['answerable']} answerable"
                 )
+            click.echo(per_type(report))
             if details:
-                click.echo(per_type(report))
                 click.echo("weakest (hybrid nDCG@10): " + ", ".join(weakest(report)))
             click.echo()
     if as_json:
