@@ -31,8 +31,9 @@ MANIFEST = PROJECT_ROOT / "corpus" / "manifest.csv"
 K = 10
 
 GRID: dict[str, Sequence[Any]] = {
-    "rrf_k": (3, 5, 10, 20, 60),
-    "dense_weight": (0.2, 0.3, 0.5, 0.7, 1.0),
+    "rrf_k": (5, 10),
+    "dense_weight": (0.3, 0.5),
+    "synonym_weight": (0.0, 0.5, 0.75, 1.0),
     "expansion_weight": (0.0, 0.25, 0.5, 0.75, 1.0),
     "dense_expansions": (0, 1, 2),
 }

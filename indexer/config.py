@@ -54,11 +54,14 @@ class IndexConfig:
     # what researchers type; dense lifts paraphrases the words miss.
     rrf_k: int = 10
     dense_weight: float = 0.3
-    # Query expansion (search.glossary): the share of BM25 given to the phrases a query's
-    # terms stand for ("domestic violence" -> "domestic abuse"), below the user's own words;
-    # and how many of those phrases join the query the embedder sees. Tuned by eval/tune.py.
-    expansion_weight: float = 0.5
-    dense_expansions: int = 0
+    # Query expansion (search.glossary): the share of BM25 given to what a query's terms
+    # stand for, below the user's own words: exact equivalents (acronyms, synonyms: "domestic
+    # violence" -> "domestic abuse") and the records' nearby terms for a plain phrase
+    # ("hanging up" -> "abandonment"); and how many of those phrases join the query the
+    # embedder sees. Tuned by eval/tune.py on half of the project's own questions.
+    synonym_weight: float = 0.75
+    expansion_weight: float = 0.75
+    dense_expansions: int = 2
     format_version: int = FORMAT_VERSION
     parser_version: str = field(default_factory=parser_fingerprint)  # old indexes re-parse
 

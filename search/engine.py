@@ -205,8 +205,9 @@ class Searcher:
         dense_ids, dense_scores = (np.zeros(0, np.int64), np.zeros(0, np.float32))
         widened = expansions(text, glossary=self.glossary)
         if mode in ("hybrid", "lexical"):
+            weight = {True: self.config.synonym_weight, False: self.config.expansion_weight}
             lexical_ids, lexical_scores = self.index.lexical.top(
-                text, depth, mask, [e.alternatives for e in widened], self.config.expansion_weight
+                text, depth, mask, [(e.alternatives, weight[e.same]) for e in widened]
             )
         if mode in ("hybrid", "dense"):
             dense_ids, dense_scores = search_dense(self.index.dense, self._embed(self.dense_query(text, widened)), depth, mask)

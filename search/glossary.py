@@ -97,10 +97,16 @@ class Vocabulary:
 
 @dataclass(frozen=True)
 class Expansion:
-    """A term found in a query and the phrases it stands for (any one of them will do)."""
+    """A term found in a query and the phrases it stands for (any one of them will do).
+
+    `same` is True when the alternatives mean exactly what the term means (an acronym and
+    its long form, a synonym group), False when they are the records' nearby terms for a
+    plain phrase ("hanging up" -> "abandonment"); the two are weighted apart.
+    """
 
     term: str
     alternatives: tuple[str, ...]
+    same: bool = True
 
 
 def _phrase_error(path: Path, field_name: str, problem: str) -> ScrutinyError:
@@ -167,13 +173,13 @@ def expansions(
     the phrases it stands for; alternatives already in the query are left out."""
     vocabulary = vocabulary or load_vocabulary()
     stems = tokenize(query)
-    found: dict[tuple[str, ...], tuple[str, list[str]]] = {}
+    found: dict[tuple[tuple[str, ...], bool], tuple[str, list[str]]] = {}
 
-    def add(term: str, alternatives: Iterable[str]) -> None:
+    def add(term: str, alternatives: Iterable[str], same: bool = True) -> None:
         new = [a for a in alternatives if not _contains(stems, tokenize(a)) and not _acronym_in(query, a)]
         if new:
             # "hanging up" and "hang up" are one term of the query, not two.
-            _, kept = found.setdefault(tuple(tokenize(term)) or (term,), (term, []))
+            _, kept = found.setdefault((tuple(tokenize(term)) or (term,), same), (term, []))
             kept.extend(a for a in new if a not in kept)
 
     pairs = list(vocabulary.acronyms.items()) + list((glossary or {}).items())
@@ -188,5 +194,5 @@ def expansions(
                 add(phrase, [p for p in group if p != phrase])
     for term, targets in vocabulary.related.items():
         if _contains(stems, tokenize(term)):
-            add(term, targets)
-    return tuple(Expansion(term, tuple(alts)) for term, alts in found.values())
+            add(term, targets, same=False)
+    return tuple(Expansion(term, tuple(alts), same) for (_, same), (term, alts) in found.items())

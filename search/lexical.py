@@ -146,21 +146,24 @@ class LexicalIndex:
         return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
 
     def expanded_scores(
-        self, query: str, expansions: Sequence[Sequence[str]] = (), weight: float = 0.0
+        self, query: str, expansions: Sequence[tuple[Sequence[str], float]] = ()
     ) -> np.ndarray:
-        """BM25 of the query's own words, plus `weight` times the score of each expansion.
+        """BM25 of the query's own words, plus each expansion's score times its weight.
 
-        Each expansion is a set of alternative phrases for one term of the query ("hanging
-        up" -> "abandoned", "attrition"); it counts once, by its best-scoring alternative, so
-        a term with many alternatives weighs no more than one with a single one. Words the
-        user typed are never counted again, and the weight keeps them above anything added.
+        An expansion is (alternative phrases for one term of the query, weight): "hanging
+        up" -> ("abandoned", "attrition"). It counts once, by its best-scoring alternative,
+        so a term with many alternatives weighs no more than one with a single one. Words
+        the user typed are never counted again, and a weight below 1 keeps them above
+        anything added.
         """
         scores = self.scores(query)
-        if weight <= 0 or not expansions:
+        if not any(weight > 0 for _, weight in expansions):
             return scores
         typed = set(tokenize(query))
         scores = scores.astype(np.float32, copy=True)
-        for alternatives in expansions:
+        for alternatives, weight in expansions:
+            if weight <= 0:
+                continue
             best = np.zeros(self.n_docs, dtype=np.float32)
             for phrase in alternatives:
                 tokens = [t for t in tokenize(phrase) if t not in typed]
@@ -189,8 +192,7 @@ class LexicalIndex:
         query: str,
         k: int,
         mask: np.ndarray | None = None,
-        expansions: Sequence[Sequence[str]] = (),
-        expansion_weight: float = 0.0,
+        expansions: Sequence[tuple[Sequence[str], float]] = (),
     ) -> tuple[np.ndarray, np.ndarray]:
         """(row ids, scores) of the k best passages that match at least one query word
         (or, with expansions, one of their words; see expanded_scores).
@@ -198,7 +200,7 @@ class LexicalIndex:
         The mask (boolean over passages) applies before the cut, so a filter never
         leaves fewer than k hits when k allowed passages match.
         """
-        scores = self.expanded_scores(query, expansions, expansion_weight)
+        scores = self.expanded_scores(query, expansions)
         allowed = scores > 0
         checked = check_mask(mask, self.n_docs)
         if checked is not None:

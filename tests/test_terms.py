@@ -109,6 +109,11 @@ def test_one_term_of_the_query_is_one_expansion_whatever_its_spellings():
     assert "domestic abuse" not in [a for e in expansions("domestic violence and domestic abuse") for a in e.alternatives]
 
 
+def test_plain_phrases_are_marked_apart_from_exact_equivalents():
+    kinds = {e.term: e.same for e in expansions("people hanging up on the ASB line")}
+    assert kinds == {"hanging up": False, "ASB": True}
+
+
 def test_mined_abbreviations_expand_too():
     found = {e.term: e.alternatives for e in expansions("the RTF in Ashford", glossary={"RTF": "rural task force"})}
     assert found["RTF"] == ("rural task force",)
@@ -126,19 +131,19 @@ TEXTS = [
 def test_expansion_weight_zero_is_plain_bm25():
     index = LexicalIndex.build(TEXTS)
     plain = index.scores("domestic violence")
-    assert np.array_equal(index.expanded_scores("domestic violence", [("domestic abuse",)], 0.0), plain)
+    assert np.array_equal(index.expanded_scores("domestic violence", [(("domestic abuse",), 0.0)]), plain)
 
 
 def test_the_users_own_words_outrank_the_expansion():
     index = LexicalIndex.build(TEXTS)
-    scores = index.expanded_scores("domestic violence", [("domestic abuse",)], 0.5)
+    scores = index.expanded_scores("domestic violence", [(("domestic abuse",), 0.5)])
     assert scores[1] > scores[0] > 0  # typed words first, the expansion still found
-    rows, _ = index.top("domestic violence", 5, expansions=[("domestic abuse",)], expansion_weight=0.5)
+    rows, _ = index.top("domestic violence", 5, expansions=[(("domestic abuse",), 0.5)])
     assert list(rows[:2]) == [1, 0]
 
 
 def test_alternatives_of_one_term_count_once_by_the_best():
     index = LexicalIndex.build(TEXTS)
-    both = index.expanded_scores("hanging up", [("abandonment", "attrition")], 1.0)
+    both = index.expanded_scores("hanging up", [(("abandonment", "attrition"), 1.0)])
     best_single = np.maximum(index.scores("abandonment"), index.scores("attrition"))
     assert np.allclose(both, best_single)
