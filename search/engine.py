@@ -205,9 +205,11 @@ class Searcher:
         dense_ids, dense_scores = (np.zeros(0, np.int64), np.zeros(0, np.float32))
         widened = expansions(text, glossary=self.glossary)
         if mode in ("hybrid", "lexical"):
-            weight = {True: self.config.synonym_weight, False: self.config.expansion_weight}
+            # The records' own definitions count as the typed words did before there was a
+            # vocabulary; the vocabulary's equivalents and neighbours at their tuned weights.
+            weight = {"defined": 1.0, "same": self.config.synonym_weight, "related": self.config.expansion_weight}
             lexical_ids, lexical_scores = self.index.lexical.top(
-                text, depth, mask, [(e.alternatives, weight[e.same]) for e in widened]
+                text, depth, mask, [(e.alternatives, weight[e.kind]) for e in widened]
             )
         if mode in ("hybrid", "dense"):
             dense_ids, dense_scores = search_dense(self.index.dense, self._embed(self.dense_query(text, widened)), depth, mask)

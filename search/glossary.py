@@ -99,14 +99,15 @@ class Vocabulary:
 class Expansion:
     """A term found in a query and the phrases it stands for (any one of them will do).
 
-    `same` is True when the alternatives mean exactly what the term means (an acronym and
-    its long form, a synonym group), False when they are the records' nearby terms for a
-    plain phrase ("hanging up" -> "abandonment"); the two are weighted apart.
+    `kind` says how close the alternatives are, and so how much they weigh:
+      defined  the records' own definition ("domestic abuse (DA)"), mined from the corpus;
+      same     an acronym and its long form, or a synonym group, from the vocabulary;
+      related  the records' nearby terms for a plain phrase ("hanging up" -> "abandonment").
     """
 
     term: str
     alternatives: tuple[str, ...]
-    same: bool = True
+    kind: str = "same"
 
 
 def _phrase_error(path: Path, field_name: str, problem: str) -> ScrutinyError:
@@ -173,26 +174,27 @@ def expansions(
     the phrases it stands for; alternatives already in the query are left out."""
     vocabulary = vocabulary or load_vocabulary()
     stems = tokenize(query)
-    found: dict[tuple[tuple[str, ...], bool], tuple[str, list[str]]] = {}
+    found: dict[tuple[tuple[str, ...], str], tuple[str, list[str]]] = {}
 
-    def add(term: str, alternatives: Iterable[str], same: bool = True) -> None:
+    def add(term: str, alternatives: Iterable[str], kind: str) -> None:
         new = [a for a in alternatives if not _contains(stems, tokenize(a)) and not _acronym_in(query, a)]
         if new:
             # "hanging up" and "hang up" are one term of the query, not two.
-            _, kept = found.setdefault((tuple(tokenize(term)) or (term,), same), (term, []))
+            _, kept = found.setdefault((tuple(tokenize(term)) or (term,), kind), (term, []))
             kept.extend(a for a in new if a not in kept)
 
-    pairs = list(vocabulary.acronyms.items()) + list((glossary or {}).items())
-    for abbr, long_form in pairs:
+    pairs = [(a, f, "defined") for a, f in (glossary or {}).items()]
+    pairs += [(a, f, "same") for a, f in vocabulary.acronyms.items() if a not in (glossary or {})]
+    for abbr, long_form, kind in pairs:
         if _acronym_in(query, abbr):
-            add(abbr, [long_form])
+            add(abbr, [long_form], kind)
         elif _contains(stems, tokenize(long_form)):
-            add(long_form, [abbr])
+            add(long_form, [abbr], kind)
     for group in vocabulary.synonyms:
         for phrase in group:
             if _contains(stems, tokenize(phrase)):
-                add(phrase, [p for p in group if p != phrase])
+                add(phrase, [p for p in group if p != phrase], "same")
     for term, targets in vocabulary.related.items():
         if _contains(stems, tokenize(term)):
-            add(term, targets, same=False)
-    return tuple(Expansion(term, tuple(alts), same) for (_, same), (term, alts) in found.items())
+            add(term, targets, "related")
+    return tuple(Expansion(term, tuple(alts), kind) for (_, kind), (term, alts) in found.items())

@@ -81,6 +81,7 @@ def test_a_healthy_share_of_the_vocabulary_applies_to_the_seed_records():
         ("What is being done about domestic violence?", "domestic violence", "domestic abuse"),
         ("people hanging up before 101 answers", "hanging up", "abandoned"),
         ("How many PCSOs are there?", "PCSO", "police community support officer"),
+        ("What did the OPCC fund?", "OPCC", "office of the police and crime commissioner"),
         ("anti-social behaviour in Margate", "anti-social behaviour", "ASB"),
         ("getting rape cases to court", "cases to court", "charge rate"),
     ],
@@ -110,8 +111,9 @@ def test_one_term_of_the_query_is_one_expansion_whatever_its_spellings():
 
 
 def test_plain_phrases_are_marked_apart_from_exact_equivalents():
-    kinds = {e.term: e.same for e in expansions("people hanging up on the ASB line")}
-    assert kinds == {"hanging up": False, "ASB": True}
+    kinds = {e.term: e.kind for e in expansions("people hanging up on the ASB line", glossary={"ASB": "anti-social behaviour"})}
+    assert kinds == {"hanging up": "related", "ASB": "defined"}
+    assert [e.kind for e in expansions("the ASB line")] == ["same"]
 
 
 def test_mined_abbreviations_expand_too():
@@ -147,3 +149,12 @@ def test_alternatives_of_one_term_count_once_by_the_best():
     both = index.expanded_scores("hanging up", [(("abandonment", "attrition"), 1.0)])
     best_single = np.maximum(index.scores("abandonment"), index.scores("attrition"))
     assert np.allclose(both, best_single)
+
+
+def test_offices_are_left_to_the_roles_table():
+    """"CC", "DCO", "CFO" are read as speakers by the question reader (indexer/roles.py);
+    the vocabulary does not widen them as well."""
+    from indexer.roles import ROLES
+
+    offices = {role.abbreviation for role in ROLES}
+    assert offices and not offices & set(load_vocabulary().acronyms)
