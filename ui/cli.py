@@ -455,9 +455,12 @@ def evaluate_command(question_files: tuple[Path, ...], index_dir: Path | None, b
         if not as_json:
             click.echo(format_report(report, naive))
             if refusals:
+                def share(value: float | None) -> str:
+                    return "-" if value is None else f"{value:.0%}"  # a set may have no questions of a kind
+
                 click.echo(
-                    f"scrutiny ask: refused {refusals['correct_refusals']:.0%} of the {refusals['negative']} questions "
-                    f"without an answer; wrongly refused {refusals['false_refusals']:.0%} of the {refusals['answerable']} answerable"
+                    f"scrutiny ask: refused {share(refusals['correct_refusals'])} of the {refusals['negative']} questions "
+                    f"without an answer; wrongly refused {share(refusals['false_refusals'])} of the {refusals['answerable']} answerable"
                 )
             click.echo(per_type(report))
             if details:
