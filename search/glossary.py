@@ -157,14 +157,25 @@ def load_vocabulary(path: Path = TERMS_PATH) -> Vocabulary:
     return parse_vocabulary(data, Path(path))
 
 
+@lru_cache(maxsize=16384)
+def _stems(phrase: str) -> tuple[str, ...]:
+    # Every query checks every entry: stem each phrase once per process, not once per query.
+    return tuple(tokenize(phrase))
+
+
+@lru_cache(maxsize=16384)
+def _acronym_pattern(abbr: str) -> re.Pattern[str]:
+    # Capitals as written ("DA", not "da"), a plural allowed: "PCSOs", "OCGs".
+    return re.compile(rf"(?<![\w&]){re.escape(abbr)}s?(?![\w&])")
+
+
 def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
     n = len(needle)
     return n > 0 and any(tuple(haystack[i:i + n]) == tuple(needle) for i in range(len(haystack) - n + 1))
 
 
 def _acronym_in(query: str, abbr: str) -> bool:
-    # Capitals as written ("DA", not "da"), a plural allowed: "PCSOs", "OCGs".
-    return re.search(rf"(?<![\w&]){re.escape(abbr)}s?(?![\w&])", query) is not None
+    return abbr in query and _acronym_pattern(abbr).search(query) is not None
 
 
 def expansions(
@@ -177,10 +188,10 @@ def expansions(
     found: dict[tuple[tuple[str, ...], str], tuple[str, list[str]]] = {}
 
     def add(term: str, alternatives: Iterable[str], kind: str) -> None:
-        new = [a for a in alternatives if not _contains(stems, tokenize(a)) and not _acronym_in(query, a)]
+        new = [a for a in alternatives if not _contains(stems, _stems(a)) and not _acronym_in(query, a)]
         if new:
             # "hanging up" and "hang up" are one term of the query, not two.
-            _, kept = found.setdefault((tuple(tokenize(term)) or (term,), kind), (term, []))
+            _, kept = found.setdefault((_stems(term) or (term,), kind), (term, []))
             kept.extend(a for a in new if a not in kept)
 
     pairs = [(a, f, "defined") for a, f in (glossary or {}).items()]
@@ -188,13 +199,13 @@ def expansions(
     for abbr, long_form, kind in pairs:
         if _acronym_in(query, abbr):
             add(abbr, [long_form], kind)
-        elif _contains(stems, tokenize(long_form)):
+        elif _contains(stems, _stems(long_form)):
             add(long_form, [abbr], kind)
     for group in vocabulary.synonyms:
         for phrase in group:
-            if _contains(stems, tokenize(phrase)):
+            if _contains(stems, _stems(phrase)):
                 add(phrase, [p for p in group if p != phrase], "same")
     for term, targets in vocabulary.related.items():
-        if _contains(stems, tokenize(term)):
+        if _contains(stems, _stems(term)):
             add(term, targets, "related")
     return tuple(Expansion(term, tuple(alts), kind) for (_, kind), (term, alts) in found.items())
