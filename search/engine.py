@@ -204,6 +204,10 @@ class Searcher:
         lexical_ids, lexical_scores = (np.zeros(0, np.int64), np.zeros(0, np.float32))
         dense_ids, dense_scores = (np.zeros(0, np.int64), np.zeros(0, np.float32))
         widened = expansions(text, glossary=self.glossary)
+        if widened:
+            # Say what else was searched for, so a surprising hit can be traced to its term.
+            said = "; ".join(f"{e.term} → {', '.join(e.alternatives[:3])}" for e in widened)
+            understood = replace(understood, notes=understood.notes + (f"also searched: {said}",))
         if mode in ("hybrid", "lexical"):
             # The records' own definitions count as the typed words did before there was a
             # vocabulary; the vocabulary's equivalents and neighbours at their tuned weights.

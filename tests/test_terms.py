@@ -158,3 +158,9 @@ def test_offices_are_left_to_the_roles_table():
 
     offices = {role.abbreviation for role in ROLES}
     assert offices and not offices & set(load_vocabulary().acronyms)
+
+
+def test_the_search_says_what_else_it_searched_for(fake_searcher):
+    result = fake_searcher.search("What is being done about domestic violence?", mode="lexical")
+    assert "also searched: domestic violence → domestic abuse" in result.understood.notes
+    assert not any(n.startswith("also searched") for n in fake_searcher.search("Taser uplift").understood.notes)
