@@ -6,10 +6,11 @@ re-read, which passages to re-embed, and never replacing a good index with a wor
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from indexer.config import IndexConfig
 from indexer.embed import EmbeddingCache, Embedder, embed_with_cache
 from indexer.errors import IndexMismatchError, IndexMissingError, ReadError, ScrutinyError
 from indexer.read import ExtractedText, corpus_files, file_sha256, read_file
-from indexer.records import ParsedFile
+from indexer.records import Action, ParsedFile, Passage
 from indexer.store import REBUILD, LoadedIndex, load_index, write_index
 
 # Settings that only shape the BM25 index (rebuilt on every run anyway) or apply at
@@ -71,6 +72,73 @@ def _previous_index(index_dir: Path, embedder: Embedder, config: IndexConfig, sa
     return old
 
 
+def _same_text_key(passage: Passage) -> tuple[str, object]:
+    """Passages with this key say the same thing of the same meeting: a copy, not a new record."""
+    return " ".join(re.findall(r"\w+", passage.text.lower())), passage.meeting_date
+
+
+def _dedupe(
+    entries: list[tuple[ParsedFile, np.ndarray | None, str | None]],
+) -> list[tuple[ParsedFile, np.ndarray | None, str | None]]:
+    """One passage for text published in two files (minutes alone and again in an agenda
+    pack, a re-saved PDF): the first file in corpus order keeps it and lists the others in
+    `also_in`; the copies are dropped with their vectors. Copies within one file stay:
+    the same words at two places of one document are two records."""
+    # A copy is recorded afresh whenever either file is read again; only links between
+    # two files carried over unchanged are kept as they were.
+    carried = {parsed.source for parsed, vectors, _ in entries if vectors is not None}
+    keepers: dict[tuple[str, object], tuple[int, int]] = {}  # key -> (entry, passage) of the keeper
+    passages = [
+        [replace(p, also_in=tuple(a for a in p.also_in if a in carried and p.source in carried)) for p in parsed.passages]
+        for parsed, _, _ in entries
+    ]
+    keep = [[True] * len(ps) for ps in passages]
+    copied_from: dict[int, set[str]] = {}  # entry -> the files it repeats text of
+    for e, ps in enumerate(passages):
+        for n, passage in enumerate(ps):
+            key = _same_text_key(passage)
+            if key not in keepers:
+                keepers[key] = (e, n)
+                continue
+            ke, kn = keepers[key]
+            if ke == e:
+                continue  # the same words twice in one file
+            keeper = passages[ke][kn]
+            sources = (*keeper.also_in, passage.source, *passage.also_in)
+            passages[ke][kn] = replace(keeper, also_in=tuple(dict.fromkeys(a for a in sources if a != keeper.source)))
+            keep[e][n] = False
+            copied_from.setdefault(e, set()).add(keeper.source)
+    # A file's commitments copied from a file it repeats are the same commitments: the
+    # ledger lists each once, from the first file.
+    first_actions = {
+        (parsed.source, _action_key(a)) for parsed, _, _ in entries for a in parsed.actions
+    }
+    out = []
+    for e, ((parsed, vectors, digest), ps, mask) in enumerate(zip(entries, passages, keep)):
+        kept = tuple(p for p, k in zip(ps, mask) if k)
+        if vectors is not None and not all(mask):
+            vectors = vectors[np.array(mask, dtype=bool)]
+        sources = copied_from.get(e, set())
+        actions = tuple(a for a in parsed.actions if not any((s, _action_key(a)) in first_actions for s in sources))
+        out.append((replace(parsed, passages=kept, actions=actions), vectors, digest))
+    return out
+
+
+def _action_key(action: Action) -> tuple[object, ...]:
+    return " ".join(re.findall(r"\w+", action.text.lower())), action.meeting_date, action.kind
+
+
+def _copies_to_reread(old: LoadedIndex, files: Sequence[Path]) -> set[str]:
+    """Files whose passages were dropped as copies of another file that has since changed
+    or gone: they must be read again to get those passages back."""
+    try:
+        current = {path.name: file_sha256(path) for path in files}
+    except OSError:
+        return {path.name for path in files}  # the read loop reports the file; re-read all
+    unchanged = {f.source for f in old.files if current.get(f.source) == f.sha256}
+    return {a for p in old.passages if p.source not in unchanged for a in p.also_in}
+
+
 def build_index(
     paths: Sequence[Path],
     index_dir: Path,
@@ -111,6 +179,7 @@ def build_index(
             f"No corpus files found in {', '.join(str(p) for p in paths)}: nothing to index"
         )
     old = None if rebuild else _previous_index(index_dir, embedder, config, say)
+    reread = _copies_to_reread(old, files) if old is not None else set()
 
     # One entry per indexed file, in corpus order: records, vectors (None until
     # embedded) and the sha256 of the bytes they came from.
@@ -144,7 +213,7 @@ def build_index(
             fail(source, f"{path}: could not be read ({_one_line(exc)})")
             continue
         previous = old.indexed_file(source) if old is not None else None
-        if old is not None and previous is not None and previous.sha256 == digest:
+        if old is not None and previous is not None and previous.sha256 == digest and source not in reread:
             entries.append((old.parsed_file(source), old.file_embeddings(source), digest))
             seen.add(source)
             reused += 1
@@ -188,6 +257,7 @@ def build_index(
         # they change metadata only, never the passages' text or order.
         finalised = finalise([parsed for parsed, _, _ in entries])
         entries = [(f, vectors, digest) for f, (_, vectors, digest) in zip(finalised, entries)]
+    entries = _dedupe(entries)
     new_texts = [p.index_text for parsed, vectors, _ in entries if vectors is None for p in parsed.passages]
     new_vectors, stats = embed_with_cache(embedder, cache, new_texts, progress=progress)
     parts: list[np.ndarray] = []

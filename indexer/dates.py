@@ -1,37 +1,55 @@
 """Dates as governance papers write them: "Wednesday 25 September 2019, 1000hrs",
-"Tuesday, 27 June 2023", "17 October 2023", "11/12/2024" (UK day-first)."""
+"Tuesday, 27 June 2023", "WEDNESDAY 28TH JULY, 2021", "17 October 2023", "11/12/2024"
+(UK day-first), and a date carried inside a reference number ("Ref/02/14/03/2025").
+
+Which of a document's dates is the date of *its* meeting is decided in documents.py;
+this module only reads dates and completes a day and month that lack a year."""
 
 from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable
 from datetime import date
 
-MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
-MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
-MONTHS["sept"] = 9
-_MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+from indexer.vocabulary import MONTH_PATTERN, MONTHS, WEEKDAY_PATTERN
+
+_MONTH = MONTH_PATTERN
+_ORDINAL = r"(?:st|nd|rd|th)?"
 
 DAY_MONTH_YEAR_RE = re.compile(
-    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH})[,\s]+(?P<year>(?:19|20)\d\d)\b", re.I
+    rf"\b(?P<day>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<month>{_MONTH})[,\s]+(?P<year>(?:19|20)\d\d)\b", re.I
 )
 MONTH_DAY_YEAR_RE = re.compile(
-    rf"\b(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I
+    rf"\b(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}}){_ORDINAL},?\s+(?P<year>(?:19|20)\d\d)\b", re.I
 )
-NUMERIC_RE = re.compile(r"\b(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>(?:19|20)?\d\d)\b")
+# A date in a reference number: "Ref/02/14/03/2025" is item 2 of the meeting of 14 March 2025.
+REFERENCE_RE = re.compile(
+    r"\b[A-Za-z]{1,12}/\d{1,3}/(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>(?:19|20)\d\d)\b"
+)
+NUMERIC_RE = re.compile(r"(?<![\d/])(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>(?:19|20)?\d\d)\b(?!/)")
 ISO_RE = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b")
 MONTH_YEAR_RE = re.compile(rf"\b(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\b", re.I)
-DAY_MONTH_RE = re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH})\b", re.I)
+DAY_MONTH_RE = re.compile(rf"\b(?P<day>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<month>{_MONTH})(?![\w])(?![,\s]+(?:19|20)\d\d)", re.I)
+# "Tuesday 15 September": a weekday makes a day and month without a year a date worth reading.
+WEEKDAY_DAY_MONTH_RE = re.compile(rf"\b{WEEKDAY_PATTERN},?\s+(?:the\s+)?{DAY_MONTH_RE.pattern[2:]}", re.I)
+YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+# Tried in this order; an earlier pattern's match wins over an overlapping later one.
+FULL_DATE_PATTERNS: tuple[re.Pattern[str], ...] = (DAY_MONTH_YEAR_RE, MONTH_DAY_YEAR_RE, REFERENCE_RE, ISO_RE, NUMERIC_RE)
 
 
-def _make(year: str, month: str, day: str) -> date | None:
+def _month_number(month: str) -> int:
+    return int(month) if month.isdigit() else MONTHS[month.lower().rstrip(".")]
+
+
+def _make(year: str | int, month: str, day: str) -> date | None:
     y = int(year)
     if y < 100:
         y += 2000
-    m = int(month) if month.isdigit() else MONTHS[month.lower().rstrip(".")]
     try:
-        return date(y, m, int(day))
-    except ValueError:
+        return date(y, _month_number(month), int(day))
+    except (ValueError, KeyError):
         return None
 
 
@@ -40,7 +58,7 @@ def find_dates(text: str) -> list[tuple[date, int, int]]:
     found: list[tuple[date, int, int]] = []
     taken: list[tuple[int, int]] = []
     text = " ".join(text.split("\n")) if "\n" in text else text
-    for pattern in (DAY_MONTH_YEAR_RE, MONTH_DAY_YEAR_RE, ISO_RE, NUMERIC_RE):
+    for pattern in FULL_DATE_PATTERNS:
         for m in pattern.finditer(text):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
@@ -54,6 +72,44 @@ def find_dates(text: str) -> list[tuple[date, int, int]]:
 def first_date(text: str) -> date | None:
     dates = find_dates(text)
     return dates[0][0] if dates else None
+
+
+def reference_date(text: str) -> date | None:
+    """The date inside a reference number ("Ref/04/14/03/2025"), if any."""
+    m = REFERENCE_RE.search(text)
+    return _make(m.group("year"), m.group("month"), m.group("day")) if m else None
+
+
+def day_and_month(text: str) -> tuple[int, int] | None:
+    """A day and month written without a year ("Tuesday 15 September"), if no full date is there."""
+    if find_dates(text):
+        return None
+    m = DAY_MONTH_RE.search(text)
+    if not m:
+        return None
+    day, month = int(m.group("day")), _month_number(m.group("month"))
+    return (day, month) if 1 <= day <= calendar.monthrange(2000, month)[1] else None
+
+
+def years_in(text: str) -> list[int]:
+    """Four-digit years written in `text` (a file name, a heading), in order."""
+    return [int(y) for y in YEAR_RE.findall(text)]
+
+
+def complete_year(day: int, month: int, evidence: Iterable[Iterable[int]]) -> date | None:
+    """A day and month made a date with the year the evidence agrees on, or None.
+
+    `evidence` is tried source by source (file name, manifest, the record's other dates);
+    the first source that names exactly one year decides. A source naming several years
+    proves nothing, and a date that does not exist in that year is no date."""
+    for years in evidence:
+        distinct = set(years)
+        if len(distinct) == 1:
+            try:
+                return date(distinct.pop(), month, day)
+            except ValueError:
+                return None
+    return None
 
 
 def month_range(text: str) -> tuple[date, date] | None:

@@ -11,32 +11,41 @@ PDF extraction often puts it in the middle — so it is searched for, not assume
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from indexer.dates import first_date
-from indexer.layout import NUMBER_RE, URL_LINE_RE, Line, clean_inline, title_like
+from indexer.dates import complete_year, day_and_month, find_dates, first_date, reference_date, years_in
+from indexer.layout import NUMBER_RE, SMALL_WORDS, URL_LINE_RE, Line, clean_inline, title_like
+from indexer.vocabulary import (
+    BODY_ACRONYMS, BODY_NOUNS, FURNITURE_RE, KIND_HEADINGS, MONTH_PATTERN, NOT_BODY_STARTS, OTHER_MEETING_WORDS,
+    KIND_ALIASES, WEEKDAY_PATTERN, DocumentKind, find_area,
+)
 
-KINDS = ("minutes", "meeting notes", "report", "annual report", "decision", "questions", "work programme", "agenda")
+KINDS: tuple[str, ...] = tuple(DocumentKind)
 
-START_MARKERS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^\s*minutes\s+of\s+(?:a|the)\s+(?:\w+\s+)?meeting\s+of\b", re.I), "minutes"),
-    (re.compile(r"^\s*#*\s*(?:\*\*)?\s*(?:meeting\s+notes|notes\s+of\s+(?:a|the)\s+meeting)\s*(?:\*\*)?\s*$", re.I), "meeting notes"),
-    (re.compile(r"^\s*#*\s*(?:\*\*)?\s*(?:record\s+of\s+(?:a\s+)?decision|decision\s+(?:record|notice))\s*(?:\*\*)?\s*$", re.I), "decision"),
-    (re.compile(r"^\s*questions\s+to\s+the\s+(?:police\s+and\s+crime\s+)?(?:commissioner|pcc)\b.{0,60}$", re.I), "questions"),
-    (re.compile(r"^\s*\S.{0,60}\bwork\s+programme\b.{0,40}$", re.I), "work programme"),
-    (re.compile(r"^\s*by:\s+\S", re.I), "report"),
+START_MARKERS: tuple[tuple[re.Pattern[str], DocumentKind], ...] = (
+    (re.compile(r"^\s*minutes\s+of\s+(?:a|the)\s+(?:\w+\s+)?meeting\s+of\b", re.I), DocumentKind.MINUTES),
+    (re.compile(r"^\s*#*\s*(?:\*\*)?\s*(?:meeting\s+notes|notes\s+of\s+(?:a|the)\s+meeting)\s*(?:\*\*)?\s*$", re.I), DocumentKind.MEETING_NOTES),
+    (re.compile(r"^\s*#*\s*(?:\*\*)?\s*(?:record\s+of\s+(?:a\s+)?decision|decision\s+(?:record|notice))\s*(?:\*\*)?\s*$", re.I), DocumentKind.DECISION),
+    (re.compile(r"^\s*questions\s+to\s+the\s+(?:police\s+and\s+crime\s+)?(?:commissioner|pcc)\b.{0,60}$", re.I), DocumentKind.QUESTIONS),
+    (re.compile(r"^\s*\S.{0,60}\bwork\s+programme\b.{0,40}$", re.I), DocumentKind.WORK_PROGRAMME),
+    (re.compile(r"^\s*by:\s+\S", re.I), DocumentKind.REPORT),
 )
 REPORT_START_RE = re.compile(
     r"^\s*(?:introduction|purpose(?:\s+of\s+(?:the\s+)?report)?|executive\s+summary|summary|background)\s*:?\s*$", re.I
 )
 LABEL_RE = re.compile(
-    r"^[ \t#*]*(?P<label>title|date\s*(?:&|and)\s*time|date|time|venue|location|attendees|present|also\s+present|"
-    r"in\s+attendance|apologies(?:\s+for\s+absence)?|to|from|by|subject|reference|originator)[ \t*]*"
+    r"^[ \t#*]*(?P<label>title|date\s*(?:&|and)\s*time|date|time|venue|location|attendees|present|(?:also|members|officers)\s+present|"
+    r"(?:also\s+)?in\s+attendance|officers(?:\s+in\s+attendance)?|apologies(?:\s+for\s+absence)?|to|from|by|subject|reference|originator)[ \t*]*"
     r"(?::|(?<=apologies)(?=[ \t]*$)|(?<=attendees)(?=[ \t]*$))[ \t]*(?P<value>.*)$",
     re.I,
 )
-ROSTER_LABELS = {"attendees", "present", "also present", "in attendance", "apologies", "apologies for absence"}
+ROSTER_LABELS = {
+    "attendees", "present", "also present", "members present", "officers present", "in attendance",
+    "also in attendance", "apologies", "apologies for absence", "officers", "officers in attendance",
+}
 MINUTES_BODY_RE = re.compile(r"minutes\s+of\s+(?:a|the)\s+(?:\w+\s+)?meeting\s+of\s+(?:the\s+)?(?P<body>.+?)\s+held\b", re.I)
 NEXT_MEETING_RE = re.compile(r"date\s+of\s+(?:the\s+)?next\s+(?:meeting\s+of\s+(?:the\s+)?)?(?P<body>[^:\n]{3,80}?)\s*:\s*(?P<date>[^\n]+)", re.I)
 PREVIOUS_MEETING_RE = re.compile(
@@ -64,11 +73,17 @@ class Segment:
 
 
 def normalise_body(name: str | None) -> str | None:
+    """A body's name as one spelling: white space, "&" as "and", no leading "the", and a
+    heading in capitals given ordinary case. A place in the name stays: Sussex's and
+    Kent's panels are different bodies."""
     if not name:
         return None
     name = clean_inline(name).strip(" :.-–—")
     name = re.sub(r"\s*&\s*", " and ", name)
     name = re.sub(r"\s+", " ", name)
+    name = re.sub(r"^(?:the|meeting\s+of(?:\s+the)?)\s+", "", name, flags=re.I)
+    if name.isupper():
+        name = _ordinary_case(name)
     return name or None
 
 
@@ -76,15 +91,15 @@ def find_segments(lines: list[Line]) -> list[Segment]:
     starts: list[tuple[int, str]] = []
     for i, line in enumerate(lines):
         s = line.stripped
-        if not s or NUMBER_RE.match(line.text):
-            continue
+        if not s or NUMBER_RE.match(line.text) or NUMBER_RE.match(HEADING_MARKS_RE.sub("", s)):
+            continue  # an agenda item ("### Item 4 Work Programme") starts no document
         for pattern, kind in START_MARKERS:
             if pattern.match(s):
-                if kind == "report" and not _followed_by(lines, i, re.compile(r"^\s*to:", re.I), 6):
+                if kind == DocumentKind.REPORT and not _followed_by(lines, i, re.compile(r"^\s*to:", re.I), 6):
                     continue
-                if kind in ("questions", "work programme") and not title_like(s, max_words=14):
+                if kind in (DocumentKind.QUESTIONS, DocumentKind.WORK_PROGRAMME) and not title_like(s, max_words=14):
                     continue
-                if kind == "questions" and not _followed_by(lines, i, re.compile(r"^\s*(?:\d{1,2}[.)]|question\s+\d)", re.I), 8):
+                if kind == DocumentKind.QUESTIONS and not _followed_by(lines, i, re.compile(r"^\s*(?:\d{1,2}[.)]|question\s+\d)", re.I), 8):
                     continue
                 starts.append((_header_start(lines, i, kind), kind))
                 break
@@ -108,7 +123,7 @@ def _followed_by(lines: list[Line], i: int, pattern: re.Pattern[str], window: in
 
 def _header_start(lines: list[Line], i: int, kind: str) -> int:
     """Include the all-capitals heading lines just above a minutes marker."""
-    if kind != "minutes":
+    if kind != DocumentKind.MINUTES:
         return i
     j = i
     while j > 0 and i - j < 8:
@@ -146,7 +161,7 @@ def _split_bundled_reports(lines: list[Line], segments: list[Segment]) -> list[S
             previous = subject
         bounds = [seg.first, *cuts, seg.last]
         for n in range(len(bounds) - 1):
-            out.append(Segment(seg.kind if n == 0 else "report", bounds[n], bounds[n + 1]))
+            out.append(Segment(seg.kind if n == 0 else DocumentKind.REPORT, bounds[n], bounds[n + 1]))
     return out
 
 
@@ -171,7 +186,7 @@ def read_title_block(lines: list[Line], seg: Segment) -> TitleBlock:
         value = m.group("value").strip()
         if label in ROSTER_LABELS:
             roster_lines, end = _roster_region(lines, i, seg.last, value)
-            block.roster.append(("apologies" if label.startswith("apologies") else label, roster_lines))
+            block.roster.append((_roster_label(label), roster_lines))
             block.consumed.update(range(i, end))
             i = end
             continue
@@ -190,6 +205,13 @@ def read_title_block(lines: list[Line], seg: Segment) -> TitleBlock:
         block.consumed.update(consumed)
         i = consumed[-1] + 1
     return block
+
+
+def _roster_label(label: str) -> str:
+    """Labels that mean the same status, as the roster reader knows them."""
+    if label.startswith("apologies"):
+        return "apologies"
+    return "in attendance" if label in ("officers", "officers in attendance") else label
 
 
 def _roster_region(lines: list[Line], i: int, stop: int, value: str) -> tuple[list[Line], int]:
@@ -230,18 +252,233 @@ def minutes_header(lines: list[Line], seg: Segment) -> str:
     return text
 
 
-def stated_date(kind: str, fields: dict[str, str], header: str, text: str) -> date | None:
-    if kind == "minutes":
-        m = re.search(r"\bheld\b.{0,200}?\bon\s+(?P<rest>.{0,60})", header, re.I | re.S)
-        if m and first_date(m.group("rest")):
-            return first_date(m.group("rest"))
+HEADER_LINES = 20
+HEADING_MARKS_RE = re.compile(r"^[#*\s]+|[*\s]+$")
+OTHER_MEETING_RE = re.compile(r"\b(?:" + "|".join(OTHER_MEETING_WORDS) + r")\b", re.I)
+HELD_ON_RE = re.compile(r"\bheld\b.{0,200}?\bon\s+(?P<rest>.{0,60})", re.I | re.S)
+# "<body> - Tuesday, 15 September 2020 10.30 am": a meeting page's title line.
+TITLE_DASH_RE = re.compile(r"^(?P<body>\S.{2,120}?)(?:\s+[-–—|]|\s*,)\s+(?P<when>(?:" + WEEKDAY_PATTERN + r"|\d{1,2}(?:st|nd|rd|th)?\s).{0,80})$", re.I)
+# A line that is a date and perhaps a time and place: "Tuesday, 29 April 2025 at 2.00 pm - 4.30 pm".
+DATE_LINE_RE = re.compile(r"^(?:(?:date|when)\s*:?\s*)?(?:" + WEEKDAY_PATTERN + r",?\s+(?:the\s+)?)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + MONTH_PATTERN + r"\b", re.I)
+
+
+def header_lines(lines: list[Line], seg: Segment, n: int = HEADER_LINES) -> list[str]:
+    """The first lines of a document that carry words: page furniture, blank lines and
+    Markdown marks left out."""
+    out: list[str] = []
+    for line in lines[seg.first : seg.last]:
+        s = HEADING_MARKS_RE.sub("", line.stripped)
+        if NUMBER_RE.match(s) and len(out) >= 2:
+            break  # the first agenda item after the title: the header has ended
+        if s and not FURNITURE_RE.match(s) and not URL_LINE_RE.match(s):
+            out.append(clean_inline(s))
+            if len(out) >= n:
+                break
+    return out
+
+
+@dataclass(frozen=True)
+class DateEvidence:
+    """What a meeting's date may be read from."""
+
+    kind: str
+    fields: dict[str, str]
+    header: tuple[str, ...]  # header_lines()
+    text: str  # the document's text
+    source: str = ""  # the file name
+    manifest_date: date | None = None
+
+
+def _own_lines(evidence: DateEvidence) -> list[str]:
+    """Header lines about this meeting: not an agenda item, not another meeting's date."""
+    return [s for s in evidence.header if not NUMBER_RE.match(s) and not OTHER_MEETING_RE.search(s)]
+
+
+def _held_on(evidence: DateEvidence) -> date | tuple[int, int] | None:
+    """"MINUTES of a meeting held on Tuesday, 3 February 2026", wrapped over lines or not."""
+    m = HELD_ON_RE.search(" ".join(_own_lines(evidence)))
+    return _date_or_day(m.group("rest")) if m else None
+
+
+def _date_fields(evidence: DateEvidence) -> date | tuple[int, int] | None:
     for key in ("date", "to"):
-        if key in fields and first_date(fields[key]):
-            return first_date(fields[key])
-    if kind == "decision":
-        for m in re.finditer(r"\bDate:\s*(?P<value>[^\n]{0,40})", text):
-            if first_date(m.group("value")):
-                return first_date(m.group("value"))
+        if evidence.fields.get(key) and first_date(evidence.fields[key]):
+            return first_date(evidence.fields[key])
+    return None
+
+
+def _decision_date(evidence: DateEvidence) -> date | None:
+    if evidence.kind != DocumentKind.DECISION:
+        return None
+    for m in re.finditer(r"\bDate(?:\s+of\s+decision)?:\s*(?P<value>[^\n]{0,40})", evidence.text, re.I):
+        if first_date(m.group("value")):
+            return first_date(m.group("value"))
+    return None
+
+
+def _title_dash(evidence: DateEvidence) -> date | tuple[int, int] | None:
+    for s in _own_lines(evidence):
+        m = TITLE_DASH_RE.match(s)
+        if m and _names_body(m.group("body")):
+            return _date_or_day(m.group("when"))
+    return None
+
+
+def _reference(evidence: DateEvidence) -> date | None:
+    """The date most of the document's reference numbers carry ("Ref/02/14/03/2025")."""
+    counts = Counter(d for d in map(reference_date, evidence.text.split("\n")) if d)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _date_line(evidence: DateEvidence) -> date | tuple[int, int] | None:
+    for s in _own_lines(evidence):
+        if DATE_LINE_RE.match(s):
+            return _date_or_day(s)
+    return None
+
+
+def _date_or_day(text: str) -> date | tuple[int, int] | None:
+    return first_date(text) or day_and_month(text)
+
+
+# Tried in order: what the document says of its own meeting first, a bare date last.
+MEETING_DATE_FINDERS: tuple[Callable[[DateEvidence], date | tuple[int, int] | None], ...] = (
+    _held_on, _date_fields, _decision_date, _title_dash, _reference, _date_line,
+)
+
+
+def meeting_date(evidence: DateEvidence) -> tuple[date | None, bool]:
+    """The meeting's date and whether it was inferred.
+
+    A day and month without a year take the year the evidence agrees on (the file name,
+    the manifest, the document's other dates) and are flagged inferred; without such
+    evidence the date stays unknown rather than guessed."""
+    for finder in MEETING_DATE_FINDERS:
+        found = finder(evidence)
+        if isinstance(found, date):
+            return found, False
+        if found is not None:
+            day, month = found
+            if evidence.manifest_date and (evidence.manifest_date.day, evidence.manifest_date.month) == (day, month):
+                return evidence.manifest_date, True
+            evidence_years = (
+                years_in(evidence.source),
+                [evidence.manifest_date.year] if evidence.manifest_date else [],
+                [d.year for d, _, _ in find_dates(evidence.text)],
+            )
+            return complete_year(day, month, evidence_years), True
+    return None, False
+
+
+def stated_date(kind: str, fields: dict[str, str], header: str, text: str) -> date | None:
+    """The date a document states for its meeting (no inference): see meeting_date."""
+    found, inferred = meeting_date(DateEvidence(kind, fields, tuple(header.split("\n")), text))
+    return None if inferred else found
+
+
+# -- bodies and areas -------------------------------------------------------------------
+
+BODY_RE = re.compile(
+    r"(?:^|\b(?:meeting|minutes|notes|agenda)\s+of\s+(?:a\s+|the\s+)?(?:meeting\s+of\s+)?(?:the\s+)?)"
+    r"(?P<body>[\w'’,&()-]+(?:\s+[\w'’,&()-]+){0,9}?\s+(?:" + "|".join(BODY_NOUNS) + r"))[\s:.]*$",
+    re.I,
+)
+
+
+def _names_body(text: str) -> bool:
+    return _body_in(text) is not None
+
+
+def _body_in(text: str) -> str | None:
+    """A body's name in a heading: "SURREY POLICE ACCOUNTABILITY BOARD", "MEETING OF POLICE
+    AND CRIME PANEL", "Sussex Police and Crime Panel - Friday, 24 January 2025"."""
+    text = HEADING_MARKS_RE.sub("", text)
+    if len(text) > 160 or NUMBER_RE.match(text):
+        return None
+    for m in BODY_RE.finditer(text.strip()):
+        body = m.group("body")
+        words = body.split()
+        while words and words[0].lower() in NOT_BODY_STARTS:
+            words = words[1:]  # "the", "Meeting of" before the name
+        if len(words) >= 2 and not any(w.lower() in ("held", "on", "at") for w in words):
+            return " ".join(words)
+    return None
+
+
+# The office that makes a decision: "Police, Fire and Crime Commissioner for Essex",
+# "Kent Police and Crime Commissioner", "Office of the Police and Crime Commissioner".
+DECISION_MAKER_RE = re.compile(
+    r"^(?:(?:the\s+)?office\s+of\s+)?(?:the\s+)?(?P<office>(?:[A-Z][\w&-]*\s+){0,4}?Police,?\s+(?:Fire\s+and\s+)?(?:and\s+)?Crime\s+Commissioner"
+    r"(?:\s+for\s+(?:the\s+)?[A-Z][\w&,-]*(?:\s+(?:and\s+)?[A-Z][\w&,-]*){0,4})?)\s*$",
+    re.I,
+)
+
+
+def decision_maker(header: list[str] | tuple[str, ...]) -> str | None:
+    """The commissioner's office a decision record comes from, as its heading names it."""
+    for s in header[:8]:
+        m = DECISION_MAKER_RE.match(s)
+        if m:
+            return normalise_body(m.group("office"))
+    return None
+
+
+def body_from_header(header: list[str] | tuple[str, ...]) -> str | None:
+    """The first header line naming a body, read as its name."""
+    for s in header:
+        m = TITLE_DASH_RE.match(s)
+        found = _body_in(m.group("body")) if m else None
+        if found is None and (title_like(s.rstrip("."), max_words=16) or (s.isupper() and len(s) < 120)):
+            found = _body_in(s)  # a heading line that is the name, not a sentence that mentions it
+        if found:
+            return normalise_body(found)
+    return None
+
+
+def _ordinary_case(name: str) -> str:
+    """"DYFED-POWYS POLICE AND CRIME PANEL" → "Dyfed-Powys Police and Crime Panel"."""
+    words = []
+    for n, word in enumerate(name.split()):
+        if word in BODY_ACRONYMS:
+            words.append(word)
+        elif n and word.lower() in SMALL_WORDS:
+            words.append(word.lower())
+        else:
+            words.append("-".join(part.capitalize() for part in word.split("-")))
+    return " ".join(words)
+
+
+def area_of(header: list[str] | tuple[str, ...], manifest_area: str | None, source: str, text: str) -> str | None:
+    """The police area: from the document's heading, the manifest, the file name, or the
+    area its text names most often, in that order."""
+    finders: tuple[Callable[[], str | None], ...] = (
+        lambda: find_area(" ".join(header[:8])),
+        lambda: find_area(manifest_area) if manifest_area else None,
+        lambda: find_area(re.sub(r"[_.-]+", " ", source)),
+        lambda: _most_named_area(text),
+    )
+    return next((a for a in (f() for f in finders) if a), None)
+
+
+def _most_named_area(text: str) -> str | None:
+    counts = Counter(a for a in (find_area(s) for s in text.split("\n")) if a)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+# -- kinds ------------------------------------------------------------------------------
+
+_KIND_HEADINGS = tuple((re.compile(pattern, re.I), kind) for pattern, kind in KIND_HEADINGS)
+
+
+def kind_from_header(header: list[str] | tuple[str, ...]) -> DocumentKind | None:
+    """What the document's top lines say it is ("MINUTES", "Agenda", "DECISION NOTICE")."""
+    for s in header[:12]:
+        s = s.rstrip(":. ")
+        for pattern, kind in _KIND_HEADINGS:
+            if pattern.fullmatch(s):
+                return kind
+        if re.match(r"^minutes\s+of\s+(?:a|the)\s+(?:\w+\s+)?meeting\b", s, re.I):
+            return DocumentKind.MINUTES
     return None
 
 
@@ -269,41 +506,97 @@ def inferred_range(text: str, due_dates: list[date]) -> tuple[date, date] | None
 
 
 def next_meeting_body(text: str) -> str | None:
+    """The body named in "Date of next Performance and Delivery Board: …" (not "next meeting")."""
     m = NEXT_MEETING_RE.search(text)
-    return normalise_body(m.group("body")) if m else None
+    body = normalise_body(m.group("body")) if m else None
+    return body if body and len(body.split()) >= 2 else None
 
 
 def document_title(kind: str, fields: dict[str, str], body: str | None, first_line: str) -> str:
-    if kind == "decision" and fields.get("title"):
+    if kind == DocumentKind.DECISION and fields.get("title"):
         return f"Record of Decision: {fields['title']}"
     if fields.get("subject"):
         return fields["subject"]
-    if kind == "minutes":
+    if kind == DocumentKind.MINUTES:
         return f"Minutes of the {body}" if body else "Minutes"
-    if kind == "meeting notes":
+    if kind == DocumentKind.MEETING_NOTES:
         return f"{body} meeting notes" if body else "Meeting notes"
+    if kind == DocumentKind.AGENDA:
+        return f"Agenda of the {body}" if body else "Agenda"
     if fields.get("title"):
         return fields["title"]
     return clean_inline(first_line)[:120] or kind.capitalize()
 
 
-def document_kind(marker_kind: str, fields: dict[str, str], fallback: str | None) -> str:
-    kind = marker_kind
-    if not kind:
-        if fields.get("subject") or fields.get("to"):
-            kind = "report"
-        elif fields.get("title") and fields.get("date"):
-            kind = "meeting notes"
-        else:
-            kind = fallback if fallback in KINDS else "report"
-    if kind == "report" and re.search(r"\bannual\s+report\b", fields.get("subject", ""), re.I):
-        kind = "annual report"
+@dataclass(frozen=True)
+class KindEvidence:
+    """What a document's kind may be read from."""
+
+    marker: str  # the kind of the start marker that opened it, "" for none
+    fields: dict[str, str]
+    header: tuple[str, ...]  # header_lines()
+    has_roster: bool  # attendees or apologies were listed
+    fallback: str | None  # the manifest's document_type
+
+
+def _by_marker(e: KindEvidence) -> str | None:
+    return e.marker or None
+
+
+def _by_report_fields(e: KindEvidence) -> str | None:
+    return DocumentKind.REPORT if e.fields.get("subject") or e.fields.get("to") else None
+
+
+def _by_heading(e: KindEvidence) -> str | None:
+    return kind_from_header(e.header)
+
+
+def _by_notes_fields(e: KindEvidence) -> str | None:
+    return DocumentKind.MEETING_NOTES if e.fields.get("title") and e.fields.get("date") else None
+
+
+def _by_roster(e: KindEvidence) -> str | None:
+    """Who attended and what they said is a record of a meeting, never a report."""
+    if not e.has_roster:
+        return None
+    notes = any(re.search(r"\bnotes\b", s, re.I) for s in e.header[:8])
+    return DocumentKind.MEETING_NOTES if notes else DocumentKind.MINUTES
+
+
+def _by_manifest(e: KindEvidence) -> str | None:
+    if not e.fallback:
+        return None
+    key = " ".join(e.fallback.lower().replace("-", " ").split())
+    kind = KIND_ALIASES.get(key, key)
+    return kind if kind in KINDS and kind != DocumentKind.AGENDA else None
+
+
+# Tried in order; the first that knows decides, and a document nothing speaks for is a report.
+# What the document says of itself comes first, then the publisher's word (the manifest),
+# then what its content implies.
+KIND_FINDERS: tuple[Callable[[KindEvidence], str | None], ...] = (
+    _by_marker, _by_report_fields, _by_heading, _by_notes_fields, _by_manifest, _by_roster,
+)
+
+
+def document_kind(
+    marker_kind: str,
+    fields: dict[str, str],
+    fallback: str | None,
+    header: tuple[str, ...] = (),
+    has_roster: bool = False,
+) -> DocumentKind:
+    evidence = KindEvidence(marker_kind, fields, header, has_roster, fallback)
+    found = next((k for k in (f(evidence) for f in KIND_FINDERS) if k), DocumentKind.REPORT)
+    kind = DocumentKind(found)
+    if kind == DocumentKind.REPORT and re.search(r"\bannual\s+report\b", fields.get("subject", ""), re.I):
+        kind = DocumentKind.ANNUAL_REPORT
     return kind
 
 
 def report_author_role(kind: str, text: str) -> str | None:
     """A commissioner's report written in the first person speaks for the PCC."""
-    if kind in ("annual report", "report") and OWN_WORDS_RE.search(text):
+    if kind in (DocumentKind.ANNUAL_REPORT, DocumentKind.REPORT) and OWN_WORDS_RE.search(text):
         return "PCC"
     return None
 

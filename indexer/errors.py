@@ -30,3 +30,7 @@ class IndexMismatchError(ScrutinyError):
 
 class QueryError(ScrutinyError):
     """A query or filter that cannot be understood."""
+
+
+class FetchError(ScrutinyError):
+    """A document or listing could not be fetched: the message names the address and why."""

@@ -13,15 +13,30 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from indexer.vocabulary import FURNITURE_RE
+
 # Bullet glyphs seen in exported governance papers, plus any private-use glyph
 # (Symbol/Wingdings bullets come through PDF extraction as U+F0xx).
 BULLET_RE = re.compile(r"^[ \t]*(?:[•·▪◦●○■□➢➤►▶✓\u2023\u2043\u25aa\ue000-\uf8ff]|[-*+](?=\s)|o(?=[ \t]+\S))[ \t]*")
 SUB_BULLET_RE = re.compile(r"^[ \t]*(?:o|[◦○]|[-*+](?<=  [-*+]))[ \t]+")
 MARKDOWN_HEADING_RE = re.compile(r"^[ \t]*(#{1,6})[ \t]+(.*?)[ \t#]*$")
-# "4.", "4i.", "94.", "1.1", "12)": an agenda item or numbered paragraph.
-NUMBER_RE = re.compile(r"^[ \t]*(\d{1,3}(?:\.\d{1,2})*[a-z]{0,4}|[ivx]{1,5})(?:[.)](?!\d)|(?<=\d\.\d)|(?<=\d\.\d\d))[ \t]+(?=\S)")
-MARKDOWN_NUMBER_RE = re.compile(r"^(\d{1,3}[a-z]{0,4})[.)]?[ \t]+(?=\S)")
-ITEM_MARKER_RE = re.compile(r"^\s*\(\s*Item\s+[A-Z]?\d+[a-z]?\s*\)\s*$", re.I)
+# How agenda items and numbered paragraphs are numbered, tried in order; the number is the
+# pattern's one group. "4.", "4i.", "94.", "1.1", "12)"; a minute number with its year
+# ("57/21"); a reference carrying the meeting's date ("Ref/04/14/03/2025"); "(1)"; "Item 5".
+NUMBER_FORMS: tuple[str, ...] = (
+    r"(\d{1,3}(?:\.\d{1,2})*[a-z]{0,4}|[ivx]{1,5})(?:[.)](?!\d)|(?<=\d\.\d)|(?<=\d\.\d\d))",
+    r"(\d{1,3}/\d{2})(?![/\d])[.:]?",
+    r"([A-Za-z]{1,12}/\d{1,3}/\d{1,2}/\d{1,2}/(?:19|20)\d\d)[.:]?",
+    r"\((\d{1,3}[a-z]?)\)",
+    r"(?i:agenda\s+)?(?i:item)\s+(\d{1,3}[a-z]?)(?![/\d])[.:)]?",
+)
+NUMBER_RE = re.compile(r"^[ \t]*(?:" + "|".join(NUMBER_FORMS) + r")[ \t]+(?=\S)")
+MARKDOWN_NUMBER_RE = re.compile(r"^(?:(\d{1,3}[a-z]{0,4})[.)]?|" + "|".join(NUMBER_FORMS[1:]) + r")[ \t]+(?=\S)")
+# The agenda's number beside a minute's own ("(Item B1)", "(Agenda item 3)"): minutes are
+# numbered by the record, so the two may differ; the item keeps the minute's number.
+_AGENDA_NUMBER = r"\(\s*(?:Agenda\s+)?Item\s+[A-Z]?\d+[a-z]?\s*\)"
+ITEM_MARKER_RE = re.compile(r"^\s*" + _AGENDA_NUMBER + r"\s*$", re.I)
+TRAILING_ITEM_MARKER_RE = re.compile(r"\s*" + _AGENDA_NUMBER + r"\s*$", re.I)
 URL_LINE_RE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.I)
 PAGE_LINE_RE = re.compile(r"^\s*(?:Page\s+\d+(?:\s+of\s+\d+)?|\d{1,3}|-\s*\d+\s*-)\s*$", re.I)
 IMAGE_LINE_RE = re.compile(r"^\s*image\d*\.(?:png|jpe?g|gif|emf|wmf)\s*$", re.I)
@@ -65,6 +80,11 @@ class Block:
     lines: tuple[Line, ...] = ()
 
 
+def item_number(m: re.Match[str]) -> str | None:
+    """The number a NUMBER_RE or MARKDOWN_NUMBER_RE match read, whichever form it took."""
+    return next((g for g in m.groups() if g), None)
+
+
 def split_lines(text: str) -> list[Line]:
     lines: list[Line] = []
     pos = 0
@@ -90,10 +110,11 @@ def furniture_lines(lines: list[Line]) -> set[str]:
 
 
 def _structural(text: str) -> bool:
-    # Repeated on purpose: action headings, table headers and rows with dates, bullet labels.
+    # Repeated on purpose: action headings, table headers and rows with dates, bullet labels,
+    # a meeting page's "Minutes:" under each item.
     if re.search(r"\d{1,2}/\d{1,2}/\d{2,4}|\b(?:19|20)\d\d\b", text):
         return True
-    return bool(re.match(r"^(actions?|status|owner|due date|open|closed|force|opcc|resolved\b.*)$", text, re.I)) or (
+    return bool(re.match(r"^(actions?|status|owner|due date|open|closed|force|opcc|resolved\b.*|minutes:)$", text, re.I)) or (
         BULLET_RE.match(text) is not None and len(text) > 40
     )
 
@@ -102,6 +123,7 @@ def is_furniture(line: Line, repeated: set[str]) -> bool:
     s = line.stripped
     return bool(
         URL_LINE_RE.match(s)
+        or FURNITURE_RE.match(s)
         or PAGE_LINE_RE.match(s)
         or IMAGE_LINE_RE.match(s)
         or s in repeated
@@ -191,7 +213,7 @@ def build_blocks(lines: list[Line], skip: set[int] | None = None, repeated: set[
             current = [line]
             current_kind = "heading"
             current_level = len(heading.group(1))
-            current_number = number.group(1) if number else None
+            current_number = item_number(number) if number else None
             flush()
             blank_before = False
             continue
@@ -214,7 +236,7 @@ def build_blocks(lines: list[Line], skip: set[int] | None = None, repeated: set[
             flush()
             current = [line]
             current_kind = "numbered"
-            current_number = numbered.group(1)
+            current_number = item_number(numbered)
         elif _is_table_row(s):
             flush()
             current = [line]
@@ -319,10 +341,10 @@ def _promote_headings(blocks: list[Block]) -> list[Block]:
     for i, block in enumerate(blocks):
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
         if block.kind == "numbered":
-            has_marker = ITEM_MARKER_RE.match(block.lines[-1].stripped) is not None
+            has_marker = TRAILING_ITEM_MARKER_RE.search(block.lines[-1].stripped) is not None
             text = block.text
             if has_marker:
-                text = clean_inline(re.sub(r"\(\s*Item\s+[^)]*\)\s*$", "", text, flags=re.I))
+                text = clean_inline(TRAILING_ITEM_MARKER_RE.sub("", text))
             if has_marker or (title_like(text) and "." not in (block.number or "") and _colon_heading_ok(text)):
                 out.append(Block("heading", text, block.start, block.end, block.number, 0, block.lines))
                 continue

@@ -7,6 +7,7 @@ this one runs them in order for each document of a file.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -14,9 +15,10 @@ from indexer import actions as action_parser
 from indexer.chunk import chunk_paragraphs
 from indexer.dates import month_range
 from indexer.documents import (
-    OWN_WORDS_RE, Segment, document_kind, document_title, find_segments, inferred_range, minutes_header,
-    next_meeting_body, normalise_body, pack_date, read_title_block, report_author_role,
-    stated_date, MINUTES_BODY_RE,
+    MINUTES_BODY_RE, OWN_WORDS_RE, DateEvidence, Segment, area_of, body_from_header, decision_maker, document_kind,
+    document_title,
+    find_segments, header_lines, inferred_range, meeting_date, minutes_header, next_meeting_body, normalise_body,
+    pack_date, read_title_block, report_author_role,
 )
 from indexer.layout import Block, build_blocks, capitalised_share, furniture_lines, split_lines
 from indexer.read import ExtractedText
@@ -24,12 +26,17 @@ from indexer.records import AgendaItem, Attendee, Document, Paragraph, ParsedFil
 from indexer.roles import canonical_role
 from indexer.roster import parse_roster
 from indexer.speakers import find_speakers
+from indexer.vocabulary import MEETING_KINDS, DocumentKind
 
-MEETING_KINDS = ("minutes", "meeting notes")
+# Kinds whose numbered headings are agenda items in order, whatever their wording.
+ITEMISED_KINDS = MEETING_KINDS | {DocumentKind.AGENDA}
 ACTION_TABLE_HEADER_RE = re.compile(r"^\s*status\s+owner\s+due\s*date\s*$", re.I)
 NEXT_MEETING_LINE_RE = re.compile(r"^\s*date\s+of\s+(?:the\s+)?next\b", re.I)
 ACTIONS_HEADING_RE = re.compile(r"^(?:overview|summary|schedule|list)?\s*(?:of\s+)?actions?(?:\s+(?:log|arising|list|table))?:?$", re.I)
 ACTION_TABLE_TITLE = "Actions (status, owner, due date)"
+# A meeting page's label before what was minuted under an item; the agenda's wording
+# above it is not what was said.
+MINUTES_LABEL_RE = re.compile(r"^\s*minutes\s*:\s*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,7 @@ class ManifestRow:
     document_type: str | None = None
     source_url: str | None = None
     date: date | None = None
+    area: str | None = None
 
 
 def parse_text(source: str, text: str, manifest: ManifestRow = ManifestRow()) -> ParsedFile:
@@ -58,16 +66,21 @@ def parse_text(source: str, text: str, manifest: ManifestRow = ManifestRow()) ->
     actions = []
     for n, (seg, title_block, blocks) in enumerate(blocks_by_segment):
         seg_text = text[lines[seg.first].start : lines[seg.last - 1].end]
-        kind = document_kind(seg.kind, title_block.fields, manifest.document_type)
+        top = tuple(header_lines(lines, seg))
+        kind = document_kind(seg.kind, title_block.fields, manifest.document_type, top, bool(title_block.roster))
         header = minutes_header(lines, seg)
-        body = _body(kind, title_block.fields, header, seg_text) or normalise_body(manifest.body)
-        roster = parse_roster(title_block.roster, panel=kind == "minutes")
+        body = _body(kind, title_block.fields, header, top, seg_text) or normalise_body(manifest.body)
+        area = area_of(top, manifest.area, source, seg_text)
+        roster = parse_roster(title_block.roster, panel=kind == DocumentKind.MINUTES)
         items, doc_paragraphs = _items_and_paragraphs(kind, blocks, roster, report_author_role(kind, seg_text))
         doc_id = f"{source}#{n}"
         doc_actions = action_parser.extract(doc_id, source, body, doc_paragraphs, blocks)
-        the_date = stated_date(kind, title_block.fields, header, seg_text)
+        evidence = DateEvidence(kind, title_block.fields, top, seg_text, source, manifest.date)
+        the_date, inferred = meeting_date(evidence)
         date_range = None
-        if the_date is None:
+        if inferred and the_date is not None:
+            date_range, the_date = (the_date, the_date), None  # a year completed from evidence
+        elif the_date is None:
             date_range = inferred_range(seg_text, [a.due for a in doc_actions if a.due])
             if date_range is None and file_date is not None:
                 month = month_range(_first_line(blocks))
@@ -90,10 +103,11 @@ def parse_text(source: str, text: str, manifest: ManifestRow = ManifestRow()) ->
             end=lines[seg.last - 1].end,
             source_url=manifest.source_url,
             author_role=report_author_role(kind, seg_text),
+            area=area,
         )
         documents.append(document)
         paragraphs.extend(doc_paragraphs)
-        actions.extend(action_parser.date_actions(doc_actions, document))
+        actions.extend(replace(a, area=area) for a in action_parser.date_actions(doc_actions, document))
     passages = []
     for document in documents:
         doc_paragraphs = [p for p in paragraphs if document.start <= p.start < document.end or p.start == document.start]
@@ -109,22 +123,41 @@ def _first_line(blocks: list[Block]) -> str:
     return blocks[0].text if blocks else ""
 
 
-def _body(kind: str, fields: dict[str, str], header: str, text: str) -> str | None:
-    if kind == "minutes":
+def _body(kind: str, fields: dict[str, str], header: str, top: tuple[str, ...], text: str) -> str | None:
+    """The body whose meeting or papers these are, from the first place that names it."""
+    def minutes_of() -> str | None:
         m = MINUTES_BODY_RE.search(header)
-        if m:
-            return normalise_body(m.group("body").title() if m.group("body").isupper() else m.group("body"))
-    if kind == "meeting notes" and fields.get("title"):
-        return normalise_body(fields["title"])
-    if fields.get("to"):
-        return normalise_body(re.split(r"\s+[–—-]\s+", fields["to"])[0])
-    if kind == "meeting notes":
-        return next_meeting_body(text)
-    return None
+        return normalise_body(m.group("body")) if m else None
+
+    def notes_title() -> str | None:
+        return normalise_body(fields["title"]) if kind == DocumentKind.MEETING_NOTES and fields.get("title") else None
+
+    def addressed_to() -> str | None:
+        return normalise_body(re.split(r"\s+[–—-]\s+", fields["to"])[0]) if fields.get("to") else None
+
+    def next_meeting() -> str | None:
+        return next_meeting_body(text) if kind in MEETING_KINDS else None
+
+    def office() -> str | None:
+        return decision_maker(top) if kind == DocumentKind.DECISION else None
+
+    finders: tuple[Callable[[], str | None], ...] = (
+        minutes_of, notes_title, addressed_to, office, lambda: body_from_header(top), next_meeting,
+    )
+    return next((b for b in (f() for f in finders) if b), None)
+
+
+# How an item number orders: its sequence and what follows ("4i" after "4"). A reference
+# counts by its item part ("Ref/04/14/03/2025" is item 4); a minute number by its first
+# part ("57/21").
+ITEM_ORDER_FORMS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^[A-Za-z]{1,12}/(\d+)/()"),
+    re.compile(r"^(\d+)(.*)"),
+)
 
 
 def _item_number_value(number: str) -> tuple[int, str]:
-    m = re.match(r"(\d+)(.*)", number)
+    m = next((m for m in (f.match(number) for f in ITEM_ORDER_FORMS) if m), None)
     return (int(m.group(1)), m.group(2)) if m else (0, number)
 
 
@@ -189,7 +222,7 @@ def _items_and_paragraphs(
     kind: str, blocks: list[Block], roster: tuple[Attendee, ...], author_role: str | None
 ) -> tuple[list[AgendaItem], list[Paragraph]]:
     """Walk the blocks: numbered headings open agenda items, other headings sections."""
-    meeting = kind in MEETING_KINDS
+    meeting = kind in ITEMISED_KINDS
     headings = _numbered_headings(blocks, meeting)
     numbered_items = bool(headings)
     author = Speaker(role=author_role, name=None, as_named="the author") if author_role else None
@@ -212,14 +245,25 @@ def _items_and_paragraphs(
         item = AgendaItem(number, title, block.start, block.end)
         items.append(item)
         section, previous, inherited = None, None, ()
-        question_start = len(paragraphs)
+        question_start = item_start[0] = len(paragraphs)
 
+    # Headings stacked above the first paragraph are the title block, but for the last,
+    # which heads that paragraph.
+    title_end = next((n for n, b in enumerate(blocks) if b.kind != "heading"), len(blocks)) - 1
     skip_until = -1
     question_start = 0
+    item_start = [0]  # where the open item's paragraphs begin
     for i, block in enumerate(blocks):
         if ended:
             break
         if i <= skip_until:
+            continue
+        if MINUTES_LABEL_RE.match(block.text) and item is not None:
+            # "Minutes:" under an item of a meeting page: what comes before it is the
+            # agenda's description of the item, what follows is the record.
+            del paragraphs[item_start[0] :]
+            section, previous, inherited = None, None, ()
+            question_start = len(paragraphs)
             continue
         if meeting and NEXT_MEETING_LINE_RE.match(block.text):
             ended = True  # what follows the next meeting's date is letterhead
@@ -242,7 +286,9 @@ def _items_and_paragraphs(
             if block.number is None:
                 if ACTIONS_HEADING_RE.match(block.text) and item is not None and item.title == ACTION_TABLE_TITLE:
                     continue
-                if not numbered_items and not meeting:
+                if not numbered_items and not meeting and i < title_end:
+                    continue  # the document's own title lines ("DECISION NOTICE"), not items
+                if not numbered_items and (not meeting or _item_heading(block)):
                     open_item(None, block.text, block)
                 else:
                     section = block.text
@@ -291,6 +337,12 @@ def _items_and_paragraphs(
     if items and paragraphs:
         items[-1] = replace(items[-1], end=max(items[-1].end, paragraphs[-1].end))
     return items, paragraphs
+
+
+def _item_heading(block: Block) -> bool:
+    """In minutes without numbers, a heading in capitals ("APOLOGIES FOR ABSENCE") or a
+    top-level Markdown heading opens an agenda item."""
+    return block.text.isupper() or 1 <= block.level <= 3
 
 
 def parse_file(extracted: ExtractedText, row: dict[str, str] | None = None) -> ParsedFile:

@@ -431,6 +431,8 @@ class _HtmlLines:
         self.prefix = ""  # a list item's bullet or a heading's "#", waiting for its first text
         self.cells = 0  # depth of table cells we are in: inside one, a row stays one line
         self.items = 0  # depth of list items we are in
+        self.layout_cells: list[Any] = []  # open cells that hold paragraphs (see _enter)
+        self.glue = False  # the next text continues the current line, whatever breaks come first
 
     def result(self) -> str:
         self._end_line()
@@ -443,9 +445,16 @@ class _HtmlLines:
         self._settle()
         if self.prefix:
             text, self.prefix = self.prefix + text.lstrip(), ""
+        if self.glue and text.strip():
+            self.glue = False
+            text = text.lstrip()
+            if self.current and not self.current[-1].endswith(" "):
+                text = " " + text
         self.current.append(text)
 
     def brk(self, n: int) -> None:
+        if self.glue:
+            return
         if self.cells:
             self.add(" ")  # a <p> or <br> inside a cell: the row is still one line
         elif self.current or self.lines:
@@ -476,7 +485,7 @@ class _HtmlLines:
         while stack:
             node, leaving = stack.pop()
             if leaving:
-                self._leave(node.name.lower())
+                self._leave(node.name.lower(), node)
             elif isinstance(node, (Comment, Declaration, Doctype, ProcessingInstruction)):
                 continue
             elif isinstance(node, NavigableString):
@@ -487,7 +496,7 @@ class _HtmlLines:
 
     def _enter(self, tag: str, node: Any) -> bool:
         """Act on an opening tag; False when its content is dealt with (or dropped) here."""
-        if tag in _DROPPED_TAGS:
+        if tag in _DROPPED_TAGS or _is_site_furniture(tag, node):
             return False
         if tag == "br":
             if self.cells:
@@ -505,11 +514,19 @@ class _HtmlLines:
             self.brk(2)
             return False
         if tag in ("td", "th"):
+            layout = not self.cells and _holds_paragraphs(node)
             if _follows_a_cell(node):
-                if self.cells:  # cells of a table nested in a cell are only words apart
+                if self.cells or layout:  # cells of a nested table are words apart; see below
                     self.add(" ")
                 else:
                     self.cell_separator()
+            if layout:
+                # A cell holding paragraphs lays out a page (a meeting page's "No. | Item"
+                # table), it is not a row of data: its paragraphs stay lines, the first on
+                # the line of the number beside it ("3. Proposed Police Precept").
+                self.glue = bool(self.current)
+                self.layout_cells.append(node)
+                return True
             self.cells += 1
         elif _HEADING_TAG.fullmatch(tag):
             self.brk(2)
@@ -525,9 +542,13 @@ class _HtmlLines:
             self.brk(1)
         return True
 
-    def _leave(self, tag: str) -> None:
+    def _leave(self, tag: str, node: Any = None) -> None:
         if tag in ("td", "th"):
-            self.cells -= 1
+            if self.layout_cells and self.layout_cells[-1] is node:
+                self.layout_cells.pop()
+                self.brk(1)
+            else:
+                self.cells -= 1
         elif _HEADING_TAG.fullmatch(tag):
             self.prefix = ""
             self.brk(2)
@@ -543,6 +564,36 @@ class _HtmlLines:
     def _gap(self) -> int:
         # Inside a list item a paragraph or sub-list continues the list, no blank line.
         return 1 if self.items else 2
+
+
+_BLOCK_TAGS = frozenset({"p", "div", "ul", "ol", "li", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"})
+
+
+_ITEM_NUMBER_CELL = re.compile(r"^\s*(?:item\s+)?\(?\d{1,3}[a-z]?(?:[./]\d{1,2})?[.):]?\s*$", re.I)
+
+
+def _holds_paragraphs(node: Any) -> bool:
+    """Whether a cell lays out a page rather than holding data: the item beside its number
+    on a meeting page ("3." | title, description, "Minutes:", what was said), or a long
+    run of paragraphs. Two short paragraphs in a cell (Word's export) are still data."""
+    blocks = sum(1 for child in node.find_all(True) if child.name in _BLOCK_TAGS)
+    if blocks < 2:
+        return False
+    sibling = node.find_previous_sibling(["td", "th"])
+    if sibling is not None and _ITEM_NUMBER_CELL.match(sibling.get_text(" ")):
+        return True
+    return blocks >= 4 and len(node.get_text(" ")) > 300
+
+
+# A site's menus, breadcrumbs and cookie banners: no record is ever inside them.
+_FURNITURE_MARK = re.compile(r"cookie|breadcrumb|skip-?link|site-?nav|menu", re.I)
+
+
+def _is_site_furniture(tag: str, node: Any) -> bool:
+    if tag == "nav" or node.get("role") in ("navigation", "search"):
+        return True
+    marks = " ".join([node.get("id") or "", *(node.get("class") or [])])
+    return tag in ("div", "section", "aside", "ul", "header", "footer") and bool(marks and _FURNITURE_MARK.search(marks))
 
 
 def _follows_a_cell(node: Any) -> bool:

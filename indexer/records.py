@@ -21,6 +21,8 @@ class Attendee:
     role_title: str | None  # as written: "Chief Constable", "Chairman"
     organisation: str | None = None
     status: str = "present"  # present | apologies | in attendance
+    acting: bool = False  # holds the office for the time being: "T/DCC", "Acting Chief Constable"
+    initials: str | None = None  # as the roster gives them ("Tom Reed (TR)"), for "TR advised"
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class Action:
     end: int
     speaker: Speaker | None = None
     refers_to: date | None = None  # for an update: the meeting whose action it reports on
+    area: str | None = None  # the police area of the meeting: bodies of two areas may share a name
 
 
 @dataclass(frozen=True)

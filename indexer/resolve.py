@@ -4,26 +4,30 @@ An undated board's notes say "the CC" but list no attendees. If the same person 
 that office at the meetings just before and just after (by the rosters of other
 documents), that is who spoke; the name is marked inferred. If the holders differ, or
 evidence exists on one side only, the name stays unknown: a wrong name is worse than
-none. Abbreviated roster names ("Mr M Scott") take the fuller form the corpus gives the
+none. Abbreviated roster names ("M Scott") take the fuller form the corpus gives the
 same office-holder elsewhere ("Matthew Scott") so one person is found under one name.
+
+Offices are held per police area: Sussex's Chief Constable is not Kent's. Holders are
+collected per area and a document only hears of its own area's holders. A document whose
+area is unknown shares holders with the other documents of unknown area and, when the
+corpus knows a single area, with that one; with two areas or more it gets none of theirs.
+A speaker named with another area ("the Essex PFCC" in Kent's minutes) is never given a name
+here.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
 from indexer.records import Document, ParsedFile, Speaker
-
-HONORIFIC_RE = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Mx|Dr|Cllr|Councillor|Sir|Dame)\.?\s+(?:(?:Mr|Mrs|Ms|Miss)\.?\s+)?")
+from indexer.vocabulary import find_area, strip_titles
 
 
 def _parts(name: str) -> tuple[str, str]:
     """(first names or initials, surname) without titles."""
-    bare = HONORIFIC_RE.sub("", name).strip()
-    words = bare.split()
+    words = strip_titles(name).split()
     return (" ".join(words[:-1]), words[-1]) if words else ("", "")
 
 
@@ -46,19 +50,48 @@ def _fullness(name: str) -> int:
 Holding = tuple[date, str]  # (meeting date, holder's name)
 
 
-def role_holders(documents: Sequence[Document]) -> dict[str, list[Holding]]:
-    """Who held each office at each dated meeting, from the rosters (apologies included:
-    sending apologies still says who holds the office)."""
-    holders: dict[str, list[Holding]] = {}
+def document_area(doc: Document) -> str | None:
+    """The document's police area: as recorded, else as its title or body names it."""
+    return doc.area or find_area(" ".join(t for t in (doc.title, doc.body) if t))
+
+
+def _holder_area(doc: Document, attendee_title: str | None, organisation: str | None) -> str | None:
+    """An office holder's area: the one their roster line names, else their document's."""
+    for text in (attendee_title, organisation):
+        if text and find_area(text):
+            return find_area(text)
+    return document_area(doc)
+
+
+def area_role_holders(documents: Sequence[Document]) -> dict[str | None, dict[str, list[Holding]]]:
+    """Who held each office at each dated meeting, per police area (None: area unknown)."""
+    holders: dict[str | None, dict[str, list[Holding]]] = {}
     for doc in documents:
         if doc.date is None:
             continue
         for a in doc.attendees:
             if a.role and a.role not in ("Member",):
-                holders.setdefault(a.role, []).append((doc.date, a.name))
-    for role in holders:
-        holders[role].sort()
+                area = _holder_area(doc, a.role_title, a.organisation)
+                holders.setdefault(area, {}).setdefault(a.role, []).append((doc.date, a.name))
+    for by_role in holders.values():
+        for role in by_role:
+            by_role[role].sort()
     return holders
+
+
+def holders_for(area: str | None, holders: dict[str | None, dict[str, list[Holding]]]) -> dict[str, list[Holding]]:
+    """The holders a document of `area` may be told about (see the module docstring)."""
+    known = [a for a in holders if a is not None]
+    shared = [area] if area is not None else [None]
+    if area is None and len(known) == 1:
+        shared.append(known[0])
+    elif area is not None and len(known) == 1 and known[0] == area:
+        shared.append(None)
+    out: dict[str, list[Holding]] = {}
+    for key in shared:
+        for role, held in holders.get(key, {}).items():
+            out.setdefault(role, []).extend(held)
+    return {role: sorted(held) for role, held in out.items()}
 
 
 def _bracketed_holder(role: str, doc: Document, holders: dict[str, list[Holding]]) -> str | None:
@@ -81,8 +114,13 @@ def _fuller_name(role: str | None, name: str, holders: dict[str, list[Holding]])
 def resolve_corpus(files: Sequence[ParsedFile]) -> list[ParsedFile]:
     """Fill speaker names the corpus can vouch for; earlier inferences are redone."""
     documents = [d for f in files for d in f.documents]
-    holders = role_holders(documents)
+    by_area = area_role_holders(documents)
     by_id = {d.id: d for d in documents}
+    areas = {d.id: document_area(d) for d in documents}
+    known = {a for a in by_area if a is not None} | {a for a in areas.values() if a is not None}
+    if len(known) == 1:  # one area in the corpus: a document that names none is in it
+        areas = {doc_id: area or next(iter(known)) for doc_id, area in areas.items()}
+    visible = {area: holders_for(area, by_area) for area in set(areas.values())}
     out = []
     for f in files:
         def fix(speaker: Speaker, doc_id: str) -> Speaker:
@@ -91,6 +129,10 @@ def resolve_corpus(files: Sequence[ParsedFile]) -> list[ParsedFile]:
                 speaker = replace(speaker, name=None, name_inferred=False)
             if speaker.role is None or doc is None:
                 return speaker
+            holders = visible[areas[doc_id]]
+            named_area = find_area(speaker.as_named)
+            if named_area is not None and named_area != areas[doc_id]:
+                return speaker  # another area's office: not this corpus's holder to name
             if speaker.name is not None:
                 fuller = _fuller_name(speaker.role, speaker.name, holders)
                 return replace(speaker, name=fuller) if fuller != speaker.name else speaker

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from indexer.errors import QueryError
+from indexer.vocabulary import POLICE_AREAS
 
 
 @dataclass(frozen=True)
@@ -38,13 +39,15 @@ class Role:
 
 ROLES: tuple[Role, ...] = (
     # Office of the Police and Crime Commissioner. Board notes write "the PCC"; panel minutes
-    # write "the Commissioner" and "Mr M Scott (Kent Police and Crime Commissioner)".
+    # write "the Commissioner" and "Mr M Scott (Kent Police and Crime Commissioner)". Where the
+    # commissioner also governs the fire service the office is the PFCC: the same office here.
+    # The area before or after a title ("Sussex PCC", "… for Essex") is read by `canonical_role`
+    # and `role_pattern` from the vocabulary's list of areas, not spelled out per area.
     Role("PCC", "Police and Crime Commissioner", (
-        "Commissioner", "Kent Police and Crime Commissioner", "Kent PCC",
-        "Police and Crime Commissioner for Kent",
+        "Commissioner", "PFCC", "Police, Fire and Crime Commissioner",
     )),
     Role("DPCC", "Deputy Police and Crime Commissioner", (
-        "Deputy Commissioner", "Deputy PCC",
+        "Deputy Commissioner", "Deputy PCC", "DPFCC", "Deputy Police, Fire and Crime Commissioner",
     )),
     # The OPCC's Chief Executive is also its Head of Paid Service and, in Kent, its Monitoring
     # Officer; the panel minutes name the latter separately, so it keeps its own entry below.
@@ -63,8 +66,8 @@ ROLES: tuple[Role, ...] = (
         "Head of Policy", "Head of Policy and Research", "PCC's Head of Policy",
         "PCC's Head of Policy Coordination and Research",
     )),
-    # Kent Police chief officers.
-    Role("CC", "Chief Constable", ("Kent Chief Constable",)),
+    # The force's chief officers.
+    Role("CC", "Chief Constable", ()),
     Role("DCC", "Deputy Chief Constable", ()),
     Role("ACC", "Assistant Chief Constable", ("T/ACC", "Temporary Assistant Chief Constable")),
     Role("DCO", "Deputy Chief Officer", ()),
@@ -75,7 +78,7 @@ ROLES: tuple[Role, ...] = (
     )),
     Role("Supt", "Superintendent", ("Det Supt", "Detective Superintendent")),
     Role("Ch Insp", "Chief Inspector", ("DCI", "Detective Chief Inspector")),
-    # The Police and Crime Panel and its officers (Kent County Council hosts the panel).
+    # The Police and Crime Panel and its officers (a host council supports the panel).
     Role("Chair", "Chair", ("Chairman", "Chairwoman", "Chairperson", "Panel Chair")),
     Role("Vice Chair", "Vice Chair", (
         "Vice-Chair", "Vice Chairman", "Vice-Chairman", "Vice Chairwoman", "Deputy Chair",
@@ -94,10 +97,34 @@ ROLES: tuple[Role, ...] = (
 _LEADING = re.compile(
     r"^(?:(?:t/|a/|(?:the|an|a|acting|temporary|interim)\b)\s*)+", re.IGNORECASE
 )
+# Acting and temporary holders ("A/CC", "T/DCC", "Acting Chief Constable") hold the office
+# for the time being: the same office, marked acting on the roster.
+ACTING_RE = re.compile(r"^\s*(?:(?:the|an?)\s+)?(?:acting|temporary|interim|[AT]\s*/)", re.IGNORECASE)
+
+
+def _area_alternation() -> str:
+    """Every police area's name and other names, folded as `_key` folds, longest first."""
+    names = {" ".join(re.sub(r"[(),.]", " ", n.replace("&", " and ")).replace("-", " ").lower().split())
+             for area, aliases in POLICE_AREAS.items() for n in (area, *aliases)}
+    return "(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + ")"
+
+
+_AREA_KEY = _area_alternation()
+# "Kent Police Chief Constable", "Sussex's Chief Constable", "the force's CC", "PCC's Chief
+# Executive": an owner before the office does not change which office it is.
 _OWNERS = re.compile(
-    r"^(?:(?:kent\s+police|kent|the\s+force|force|opcc|pcc|commissioner|panel)(?:'s)?\s+)",
+    rf"^(?:(?:{_AREA_KEY}(?:\s+(?:police|constabulary))?|the\s+force|force|opcc|pcc|commissioner|panel)(?:'s)?\s+)",
     re.IGNORECASE,
 )
+# The area alone, for "Essex Police, Fire and Crime Commissioner", where "Police" is the office's.
+_AREA_OWNER = re.compile(rf"^{_AREA_KEY}(?:'s)?\s+", re.IGNORECASE)
+# "Police and Crime Commissioner for Sussex": the area after the office.
+_AREA_SUFFIX = re.compile(rf"\s+for\s+(?:the\s+)?{_AREA_KEY}$", re.IGNORECASE)
+
+
+def is_acting(text: str) -> bool:
+    """Whether an office as written is held for the time being: "T/DCC", "Acting Chief Constable"."""
+    return ACTING_RE.match(text) is not None
 
 
 def _fold(text: str) -> str:
@@ -147,15 +174,16 @@ def canonical_role(text: str) -> str | None:
 def _candidates(key: str) -> list[str]:
     """`key`, then with articles, possessive and owner prefix removed, most specific first."""
     out = [key]
-    bare = _LEADING.sub("", key)
+    bare = _AREA_SUFFIX.sub("", _LEADING.sub("", key))
     out.append(bare)
     if bare.endswith("'s") or bare.endswith("s'"):
         out.append(bare[:-2])
-    owned = _OWNERS.sub("", bare)
-    if owned != bare:
-        out.append(owned)
-        if owned.endswith("'s"):
-            out.append(owned[:-2])
+    for owners in (_OWNERS, _AREA_OWNER):
+        owned = owners.sub("", bare)
+        if owned != bare:
+            out.append(owned)
+            if owned.endswith("'s"):
+                out.append(owned[:-2])
     return out
 
 
@@ -197,8 +225,9 @@ def _alias_regex(name: str) -> str:
         else:
             # "PCC's" may be typed with a curly apostrophe.
             parts.append(re.escape(word).replace("'", "['’]"))
-    # Words may be separated by spaces, a line break or a hyphen ("Vice-Chair").
-    regex = r"[\s\-]+".join(parts)
+    # Words may be separated by spaces, a line break or a hyphen ("Vice-Chair"), and by a
+    # comma where the title lists ("Police, Fire and Crime Commissioner").
+    regex = r",?[\s\-]+".join(parts)
     if name == "Commissioner":
         # Other commissioners appear in PCC records and are not the PCC.
         regex = "".join(rf"(?<!{re.escape(q)} )" for q in _OTHER_COMMISSIONERS) + regex
@@ -218,4 +247,20 @@ def role_pattern() -> str:
     """
     names = sorted({n for role in ROLES for n in role.names}, key=lambda n: (-len(n), n))
     alternation = "|".join(_alias_regex(n) for n in names)
-    return rf"(?<![\w/])(?:{alternation})(?![\w/])"
+    area = _area_text_pattern()
+    # An area before the office ("the Sussex Police Chief Constable", "Kent PCC") or after
+    # it ("Police and Crime Commissioner for Essex") is part of the mention, and so is an
+    # acting rank ("T/DCC", "A/CC", "Acting Chief Constable").
+    before = rf"(?:{area}(?:['’]s)?\s+(?:(?:Police|Constabulary)\s+)?)?"
+    acting = r"(?:(?:[AT]/\s?)|(?:Acting|Temporary|Interim)\s+)?"
+    after = rf"(?:\s+for\s+(?:the\s+)?{area}(?![\w/]))?"
+    return rf"(?<![\w/])(?:{before}{acting}(?:{alternation})(?![\w/]){after})"
+
+
+@lru_cache(maxsize=1)
+def _area_text_pattern() -> str:
+    """Police areas as written in running text, capitalised ("Kent", "Avon & Somerset")."""
+    names = sorted({n for area, aliases in POLICE_AREAS.items() for n in (area, *aliases)}, key=len, reverse=True)
+    return "(?:" + "|".join(
+        re.escape(n).replace(r"\ and\ ", r"\s+(?:and|&)\s+").replace(r"\ ", r"[\s-]+") for n in names
+    ) + ")"

@@ -1,31 +1,95 @@
 """Who was at a meeting: attendee blocks into (name, role) entries.
 
-Rosters are written in several ways, often in one document:
-"Matthew Scott – Police and Crime Commissioner (PCC)", "Matthew Scott (Police and Crime
-Commissioner)", "Chief Constable Alan Pughsley", "Mr P M Hill OBE (Chairman)",
-"Cllr M Blakemore", grouped under organisation headers ("Kent Police:").
+Rosters are written in many ways, often several in one document:
+
+* "Matthew Scott – Police and Crime Commissioner (PCC)", one a line or several on one line
+  separated by ";" ("Attendees: A – PCC (PCC); B – Chief Constable (CC)");
+* "Matthew Scott (Police and Crime Commissioner)", "Mr P M Hill OBE (Chairman)";
+* "Chief Constable Alan Pughsley", "T/DCC Jane Ward", "Acting Chief Constable Sam Lee";
+* "Tom Reed (TR) Chief Constable" and "Chief Constable Tom Reed (TR)", the initials that the
+  minutes then use for speakers ("TR advised"), also as table rows ("Tom Reed | TR | CC");
+* a paragraph of names with commas, semicolons or "and" between them, or one name a line;
+* grouped under organisation headers ("Kent Police:", "Office of the Sussex PCC").
+
+Titles (Cllr, Mrs, Dr, Prof, Lord …) and post-nominals (OBE, MP …) are not part of a name:
+the vocabulary module strips them, so "Prof A Jones" on the roster and "Prof Jones said" in
+the text meet on "A Jones". An acting or temporary rank is the office, marked acting.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from indexer.layout import BULLET_RE, Line, clean_inline
 from indexer.records import Attendee
-from indexer.roles import canonical_role, role_pattern, role_title
+from indexer.roles import canonical_role, is_acting, role_pattern, role_title
+from indexer.vocabulary import HONORIFIC_PATTERN, POLICE_AREAS, strip_titles
 
-HONOURS_RE = re.compile(r"\s+\b(?:OBE|MBE|CBE|KPM|QPM|KC|QC|DL|JP|BEM|MP)\b\.?", re.I)
-HONORIFIC = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Cllr|Councillor|Sir|Dame|Lord|Lady|Professor|Prof)\.?"
 NAME_TOKEN = r"(?:[A-Z][a-zA-Z'’\-]+|[A-Z]\.?)"
-NAME_RE = re.compile(rf"^(?:{HONORIFIC}\s+)?(?:{NAME_TOKEN}\s+){{0,4}}[A-Z][a-zA-Z'’\-]+$")
+# A name as written on a roster: an optional run of titles, up to four given names or
+# initials, and a surname ("Cllr Mrs J Hollingsbee", "Tom Reed", "Baroness Ann Hale").
+# A peer's title may end in a place: "Lord Bramwell of Esher".
+NAME_RE = re.compile(
+    rf"^(?:{HONORIFIC_PATTERN}\s+)*(?:{NAME_TOKEN}\s+){{0,4}}(?:[A-Z][a-zA-Z'’\-]+|[A-Z]{{2,}})"
+    r"(?:\s+of\s+[A-Z][a-zA-Z'’\-]+)?$"
+)
+TITLED_RE = re.compile(rf"^{HONORIFIC_PATTERN}\s", re.I)
 DASH_ENTRY_RE = re.compile(r"^(?P<name>[^–—\-(]+?)\s+[–—-]\s+(?P<role>.+?)(?:\s*\((?P<abbr>[A-Za-z/ ]{2,12})\))?\s*$")
 PAREN_ENTRY_RE = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<role>[^()]+)\)\s*$")
+# "Tom Reed (TR) Chief Constable", "Tom Reed (TR) – Chief Constable": initials between name and office.
+INITIALS_ENTRY_RE = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<initials>[A-Z]{2,4})\)\s*[–—:,-]?\s*(?P<role>[^()]*)$")
+# "Chair: Cllr Ann Bell".
+ROLE_COLON_RE = re.compile(r"^(?P<role>[^:]{2,60}):\s*(?P<name>.+)$")
+# Table cells: a pipe, a tab, or a wide gap between columns.
+CELL_SPLIT_RE = re.compile(r"\s*\|\s*|\t+|\s{3,}")
+INITIALS_RE = re.compile(r"^[A-Z]{2,4}$")
 ORG_HEADER_RE = re.compile(r"^(?:#+\s*)?(?:\*\*)?(?P<org>[A-Z][^:()]{2,80}?)(?:\*\*)?\s*:\s*(?P<rest>.*)$")
 ORG_WORDS_RE = re.compile(r"\b(?:office|police|council|commissioner|panel|force|constabulary|authority|service|partnership)\b", re.I)
+_AREA_START_RE = re.compile(
+    r"^(?:" + "|".join(
+        re.escape(n).replace(r"\ ", r"\s+")
+        for n in sorted({n for a, al in POLICE_AREAS.items() for n in (a, *al)}, key=len, reverse=True)
+    ) + r")\b"
+)
+
+# Roster labels (as the title block reads them, lower case) and the status they give.
 STATUS_BY_LABEL = {
     "attendees": "present", "present": "present", "also present": "present",
-    "in attendance": "in attendance", "apologies": "apologies",
+    "members present": "present", "officers present": "in attendance",
+    "in attendance": "in attendance", "also in attendance": "in attendance",
+    "apologies": "apologies",
 }
+# Words of headings and topics that look like a name in capitals ("Fighting Crime"): a line
+# of bare capitalised words holding one of them is not a list of people.
+NOT_NAME_WORDS = frozenset(
+    """welcome introduction introductions minutes matters arising actions action any other
+    business date next meeting apologies declarations declaration interest interests update
+    updates report reports performance crime crimes police policing plan budget finance
+    questions question agenda item items summary purpose background recommendation
+    recommendations close closing board panel delivery strategy fighting safer safety community
+    communities public confidence victims victim violence domestic abuse risk risks register
+    work programme precept proposal annual review notes overview attendance present absent
+    force office council commissioner members member officers officer decision decisions record
+    complaints estates objectives priorities contents appendix annex section part page table
+    total total exempt private papers paper schedule conclusion conclusions discussion
+    presentation service services partnership partnerships scrutiny governance audit name
+    names initials role roles title organisation position""".split()
+)
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One attendee as read from an entry, before the roster's label gives a status."""
+
+    name: str  # without titles or post-nominals
+    role: str | None  # canonical abbreviation
+    role_text: str | None  # the office as written
+    titled: bool = False  # written with a title ("Cllr", "Mrs"): on a panel, a Member
+    acting: bool = False
+    initials: str | None = None
+    organisation: str | None = None  # as the entry itself names it: "(Sussex Police)"
 
 
 def _strip_bullet(text: str) -> str:
@@ -33,34 +97,86 @@ def _strip_bullet(text: str) -> str:
     return clean_inline(text[m.end():] if m else text)
 
 
+def _table_row(text: str) -> bool:
+    """A row of a table: cells between pipes (Markdown) or tabs (Word, PDF exports)."""
+    return "|" in text or "\t" in text.strip()
+
+
+def _row_text(text: str) -> str:
+    """A table row with its cells kept apart: outer pipes and white space removed."""
+    return text.strip().strip("|").strip()
+
+
 def is_roster_line(text: str) -> bool:
     """Does this line continue an attendee block (an organisation header or names)?"""
-    text = _strip_bullet(text)
+    text = _row_text(text) if _table_row(text) else _strip_bullet(text)
     if not text or len(text) > 300:
         return False
+    if _table_row(text):
+        entry = parse_entry(text)
+        return entry is not None
     if _org_header(text) is not None:
         return True
-    entries = [parse_entry(e) for e in split_entries(text)]
-    # A bare pair of capitalised words ("Fighting Crime") is not enough to be a name.
-    return bool(entries) and all(
-        e is not None and (e[1] is not None or re.match(HONORIFIC, e[0]) is not None) for e in entries
-    )
+    entries = [parse_entry(e) for e in _whole_pieces(text)]
+    if _starts_mid_entry(text):
+        # "Ealing, Cllr Emma Foster, …": the end of a name wrapped above, and whole entries.
+        return all(e is not None and _credible(e) for e in entries[1:])
+    # A bare pair of capitalised words ("Fighting Crime") is a name only if none of its
+    # words is a heading's.
+    return bool(entries) and all(e is not None and _credible(e) for e in entries)
+
+
+_DANGLING_RE = re.compile(rf"^(?:{HONORIFIC_PATTERN}\s*)+$|^[A-Z]\.?$")
+
+
+def _whole_pieces(text: str) -> list[str]:
+    """The entries of a line, less a title or initial left at its end by the wrap ("…, Cllr")."""
+    pieces = split_entries(text)
+    return pieces[:-1] if len(pieces) > 1 and _DANGLING_RE.match(pieces[-1]) else pieces
+
+
+def _starts_mid_entry(text: str) -> bool:
+    """A wrapped line that begins with the rest of the entry above it: "Ealing, Cllr Emma
+    Foster, Cllr Finn Grey" after "…, Cllr Dev". The first piece is a word or two in
+    capitals that is no entry alone, and the entries after it are."""
+    pieces = _whole_pieces(_strip_bullet(text))
+    if not pieces:
+        return False
+    # "Wood (Independent Member)" after "… and Mr Vic": a surname alone, then its office.
+    bracketed = re.fullmatch(r"[A-Z][\w'’\-]*\s*\([^()]+\)", pieces[0]) is not None
+    if not bracketed and (len(pieces) < 2 or not re.fullmatch(r"[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)?", pieces[0])):
+        return False
+    first = parse_entry(pieces[0])
+    if first is not None and _credible(first) and not bracketed:
+        return False
+    rest = [parse_entry(p) for p in pieces[1:]]
+    return all(e is not None and _credible(e) for e in rest)
+
+
+def _credible(entry: RosterEntry) -> bool:
+    if entry.role is not None or entry.titled or entry.initials:
+        return True
+    words = entry.name.replace("’", "'").split()
+    return 2 <= len(words) <= 4 and not any(w.lower().strip(".") in NOT_NAME_WORDS for w in words)
 
 
 def _org_header(text: str) -> tuple[str, str] | None:
     text = re.sub(r"^#+\s*", "", text).strip("* ")
     m = ORG_HEADER_RE.match(text)
-    if m and ORG_WORDS_RE.search(m.group("org")):
+    if m and ORG_WORDS_RE.search(m.group("org")) and canonical_role(m.group("org")) is None:
         return clean_inline(m.group("org")), m.group("rest").strip()
     if ORG_WORDS_RE.search(text) and len(text) < 70 and not re.search(r"[–—(]|\s-\s", text) and canonical_role(text) is None:
-        if re.fullmatch(r"(?:the\s+)?[A-Z][\w&'’ ]+", text) and text.split()[0] in ("Office", "Kent", "The", "Police"):
+        if re.fullmatch(r"(?:the\s+)?[A-Z][\w&'’ -]+", text) and (
+            text.split()[0] in ("Office", "The", "Police") or _AREA_START_RE.match(text)
+        ):
             return clean_inline(text), ""
     return None
 
 
 def split_entries(text: str) -> list[str]:
-    """Split "A (x), B (y) and C (z)" at top-level commas and "and", not inside a role title."""
-    protected = re.sub(role_pattern(), lambda m: m.group(0).replace(" and ", " \0 "), text)
+    """Split "A (x), B (y); C (z) and D" at top-level commas, semicolons and "and", not inside
+    an office's title ("Police and Crime Commissioner") or brackets."""
+    protected = re.sub(role_pattern(), lambda m: m.group(0).replace(" and ", " \0 ").replace(",", "\1"), text)
     parts: list[str] = []
     depth = 0
     current = ""
@@ -69,7 +185,7 @@ def split_entries(text: str) -> list[str]:
         ch = protected[i]
         depth += ch == "("
         depth -= ch == ")"
-        if depth == 0 and (ch == "," or protected.startswith(" and ", i)):
+        if depth == 0 and (ch in ",;" or protected.startswith(" and ", i)):
             parts.append(current)
             current = ""
             i += 5 if ch == " " else 1
@@ -77,43 +193,152 @@ def split_entries(text: str) -> list[str]:
         current += ch
         i += 1
     parts.append(current)
-    return [p.replace(" \0 ", " and ").strip(" .;") for p in parts if p.strip(" .;")]
+    return [p.replace(" \0 ", " and ").replace("\1", ",").strip(" .;") for p in parts if p.strip(" .;")]
 
 
 def clean_name(name: str) -> str:
-    return clean_inline(HONOURS_RE.sub("", name)).strip(" ,")
+    """A name without bullets, titles or post-nominals: "Mr P M Hill OBE" → "P M Hill"."""
+    return strip_titles(clean_inline(name))
 
 
-def parse_entry(entry: str) -> tuple[str, str | None, str | None] | None:
-    """One attendee as (name, role abbreviation, role as written), or None if not a name."""
-    entry = clean_inline(entry)
+def _name_ok(raw: str) -> bool:
+    """Whether `raw` reads as a person's name, not an office followed by one."""
+    raw = clean_inline(raw).strip(" ,")
+    if _office_first_re().match(raw):
+        return False
+    return NAME_RE.match(strip_titles(raw) if TITLED_RE.match(raw) else raw) is not None and bool(clean_name(raw))
+
+
+@lru_cache(maxsize=1)
+def _office_first_re() -> re.Pattern[str]:
+    return re.compile(rf"^(?:{role_pattern()})\s")
+
+
+def _entry(raw_name: str, role_text: str | None, role: str | None = None, initials: str | None = None) -> RosterEntry:
+    role_text = role_text.strip() if role_text else None
+    return RosterEntry(
+        name=clean_name(raw_name),
+        role=role if role is not None else (canonical_role(role_text) if role_text else None),
+        role_text=role_text or None,
+        titled=TITLED_RE.match(clean_inline(raw_name)) is not None,
+        acting=bool(role_text) and is_acting(role_text),  # type: ignore[arg-type]
+        initials=initials,
+    )
+
+
+# Each reader takes one entry's text and returns what it reads, or None; the first that
+# reads the entry wins. Most specific forms first.
+
+
+def _cells(entry: str) -> RosterEntry | None:
+    """A table row: "Tom Reed | TR | Chief Constable", in any order of columns."""
+    cells = [c for c in CELL_SPLIT_RE.split(entry) if c]
+    if len(cells) < 2:
+        return None
+    name = initials = role_text = None
+    for cell in cells:
+        as_name = _bare_name(cell)
+        if INITIALS_RE.match(cell) and canonical_role(cell) is None and initials is None:
+            initials = cell
+        elif canonical_role(cell) is not None and role_text is None:
+            role_text = cell
+        elif as_name is not None and _credible(as_name) and name is None:
+            name = cell
+        elif role_text is None:
+            role_text = cell  # an office the table names that is not one of ours
+    return _entry(name, role_text, initials=initials) if name else None
+
+
+def _initials_entry(entry: str) -> RosterEntry | None:
+    """"Tom Reed (TR) Chief Constable"; "Chief Constable Tom Reed (TR)"."""
+    m = INITIALS_ENTRY_RE.match(entry)
+    if not m or canonical_role(m.group("initials")) is not None:
+        return None
+    name, role_text = m.group("name"), m.group("role").strip() or None
+    if not _name_ok(name):
+        first = re.match(rf"^(?P<role>{role_pattern()})\s+(?P<name>.+)$", name)
+        if not first or not _name_ok(first.group("name")):
+            return None
+        name, role_text = first.group("name"), first.group("role")
+    return _entry(name, role_text, initials=m.group("initials"))
+
+
+def _dash_entry(entry: str) -> RosterEntry | None:
+    """"Matthew Scott – Police and Crime Commissioner (PCC)"."""
     m = DASH_ENTRY_RE.match(entry)
-    if m and NAME_RE.match(clean_name(m.group("name"))):
-        role_text = m.group("role").strip()
-        abbr = m.group("abbr")
-        role = canonical_role(abbr) if abbr else None
-        return clean_name(m.group("name")), role or canonical_role(role_text), role_text
+    if not m or not _name_ok(m.group("name")):
+        return None
+    abbr = m.group("abbr")
+    role = canonical_role(abbr) if abbr else None
+    return _entry(m.group("name"), m.group("role"), role=role or canonical_role(m.group("role")))
+
+
+def _paren_entry(entry: str) -> RosterEntry | None:
+    """"Mr P M Hill OBE (Chairman)", "Mark Ellery (Chief Executive, OPCC)"; "Chief Constable
+    Jo Pennant QPM (Sussex Police)", where the brackets name the organisation; "(substitute
+    for …)" gives no office."""
     m = PAREN_ENTRY_RE.match(entry)
-    if m and NAME_RE.match(clean_name(m.group("name"))):
-        role_text = m.group("role").strip()
-        role = canonical_role(role_text)
-        if role is None and re.match(r"substitute|representing|for\b", role_text, re.I):
-            return clean_name(m.group("name")), None, None
-        return clean_name(m.group("name")), role, role_text
-    # "Chief Constable Alan Pughsley": the title comes first.
-    m = re.match(rf"^(?P<role>{role_pattern()})\s+(?P<name>.+)$", entry)
-    if m and NAME_RE.match(clean_name(m.group("name"))):
-        return clean_name(m.group("name")), canonical_role(m.group("role")), m.group("role")
-    name = clean_name(entry)
-    if NAME_RE.match(name) and not name.isupper() and canonical_role(name) is None and len(name.split()) >= 2:
-        return name, None, None
+    if not m:
+        return None
+    name, bracketed = m.group("name"), m.group("role").strip()
+    # "Chief Executive, OPCC": the office, then whose.
+    office = canonical_role(bracketed) or canonical_role(bracketed.split(",")[0])
+    if not _name_ok(name):
+        first = _role_first(name)
+        if first is None:
+            return None
+        return first if office is not None else replace(first, organisation=bracketed)
+    if office is None and re.match(r"substitute|representing|for\b", bracketed, re.I):
+        return _entry(name, None)
+    return _entry(name, bracketed, role=office)
+
+
+def _role_first(entry: str) -> RosterEntry | None:
+    """"Chief Constable Alan Pughsley", "T/DCC Jane Ward", "Chair: Cllr Ann Bell"."""
+    m = re.match(rf"^(?P<role>{role_pattern()})\s*:?\s+(?P<name>.+)$", entry)
+    if m and _name_ok(m.group("name")):
+        return _entry(m.group("name"), m.group("role"))
+    m = ROLE_COLON_RE.match(entry)
+    if m and canonical_role(m.group("role")) is not None and _name_ok(m.group("name")):
+        return _entry(m.group("name"), m.group("role"))
     return None
+
+
+def _bare_name(entry: str) -> RosterEntry | None:
+    """A name alone: two words or more, not all capitals, not an office."""
+    raw = clean_inline(entry).strip(" ,")
+    name = clean_name(raw)
+    if not _name_ok(raw) or name.isupper() or canonical_role(name) is not None:
+        return None
+    if len(name.split()) < 2 and not TITLED_RE.match(raw):
+        return None
+    return _entry(raw, None)
+
+
+ENTRY_READERS = (_initials_entry, _dash_entry, _paren_entry, _role_first, _bare_name)
+
+
+def parse_entry(entry: str) -> RosterEntry | None:
+    """One attendee as read from its entry, or None if the text is not a person."""
+    if _table_row(entry):
+        return _cells(_row_text(entry))  # a row's cells are read as cells, never as one name
+    entry = clean_inline(entry)
+    for reader in ENTRY_READERS:
+        found = reader(entry)
+        if found is not None:
+            return found
+    return None
+
+
+def initials_of(name: str) -> str:
+    """"Tom Reed" → "TR"; "Mary-Jane O'Neil" → "MJO"; "P M Hill" → "PMH"."""
+    return "".join(part[0] for part in re.split(r"[\s\-]+", name) if part[:1].isalpha()).upper()
 
 
 def parse_roster(regions: list[tuple[str, list[Line]]], *, panel: bool = False) -> tuple[Attendee, ...]:
     """Attendees from the labelled regions of a title block, in order of appearance.
 
-    On a panel, people listed as present without an office are its Members.
+    On a panel, people listed as present with a title and no office are its Members.
     """
     attendees: list[Attendee] = []
     for label, lines in regions:
@@ -125,20 +350,23 @@ def parse_roster(regions: list[tuple[str, list[Line]]], *, panel: bool = False) 
                 organisation, chunk = header
                 if not chunk:
                     continue
-            for entry in split_entries(chunk):
-                parsed = parse_entry(entry)
-                if parsed is None:
+            pieces = [chunk] if _table_row(chunk) else split_entries(chunk)
+            for piece in pieces:
+                entry = parse_entry(piece)
+                if entry is None:
                     continue
-                name, role, role_text = parsed
-                if role is None and panel and label == "present" and re.match(r"(?:Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr)\b", name):
+                role = entry.role
+                if role is None and panel and status == "present" and entry.titled:
                     role = "Member"
                 attendees.append(
                     Attendee(
-                        name=name,
+                        name=entry.name,
                         role=role,
-                        role_title=role_text or (role_title(role) if role else None),
-                        organisation=organisation,
+                        role_title=entry.role_text or (role_title(role) if role else None),
+                        organisation=entry.organisation or organisation,
                         status=status,
+                        acting=entry.acting,
+                        initials=entry.initials,
                     )
                 )
     return tuple(attendees)
@@ -146,24 +374,26 @@ def parse_roster(regions: list[tuple[str, list[Line]]], *, panel: bool = False) 
 
 def _complete(chunk: str) -> bool:
     return chunk.count("(") == chunk.count(")") and not re.search(
-        rf"(?:,|\band|\bof|\bthe|\b{HONORIFIC}|\b[A-Z])\s*$", chunk
+        rf"(?:[,;]|\band|\bof|\bthe|\b{HONORIFIC_PATTERN}|\b[A-Z])\s*$", chunk
     )
 
 
 def _chunks(lines: list[Line]) -> list[str]:
-    """Join wrapped lines; a bullet or an organisation header starts a new chunk.
+    """Join wrapped lines; a bullet, an organisation header or a new entry starts a chunk.
 
     Line breaks in PDF text fall anywhere, even between "Cllr" and a name, so entries are
-    split on commas and "and" after joining, never on line breaks.
+    split on commas and "and" after joining, never on line breaks alone.
     """
     chunks: list[str] = []
     for line in lines:
-        text = _strip_bullet(line.text)
+        text = _row_text(line.text) if _table_row(line.text) else _strip_bullet(line.text)
         starts_new = (
             BULLET_RE.match(line.text) is not None
             or _org_header(text) is not None
-            or (bool(chunks) and _complete(chunks[-1]) and is_roster_line(text))
+            or (bool(chunks) and _complete(chunks[-1]) and is_roster_line(text) and not _starts_mid_entry(text))
         )
+        if _table_row(text) or (chunks and _table_row(chunks[-1])):
+            starts_new = True  # a row is one entry, whole
         if chunks and not starts_new:
             chunks[-1] = f"{chunks[-1]} {text}"
         else:

@@ -76,6 +76,12 @@ ADDRESSEE_VERBS: tuple[str, ...] = (
 MONTHS: dict[str, int] = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
+# Welsh months, for the bilingual records of the Welsh forces' panels ("14 Mawrth 2025").
+WELSH_MONTHS: dict[str, int] = {
+    "ionawr": 1, "chwefror": 2, "mawrth": 3, "ebrill": 4, "mai": 5, "mehefin": 6, "gorffennaf": 7,
+    "awst": 8, "medi": 9, "hydref": 10, "tachwedd": 11, "rhagfyr": 12,
+}
+MONTHS.update(WELSH_MONTHS)
 # A month name or its abbreviation, with an optional full stop ("Sept.").
 MONTH_PATTERN = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 WEEKDAYS: tuple[str, ...] = tuple(calendar.day_name)
@@ -199,3 +205,57 @@ def find_area(text: str) -> str | None:
         if m and (best is None or m.start() < best[0]):
             best = (m.start(), name)
     return best[1] if best else None
+
+
+# -- reading any publisher's documents ------------------------------------------------
+
+# Headings that say what a document is, tried in order on the lines at its top (after a
+# leading "#" or emphasis is removed); the first line that matches one decides.
+KIND_HEADINGS: tuple[tuple[str, DocumentKind], ...] = (
+    (r"(?:agenda\s+and\s+)?minutes(?:\s+(?:of|for)\b.*)?", DocumentKind.MINUTES),
+    (r"(?:meeting\s+)?notes(?:\s+(?:of|from)\b.*)?", DocumentKind.MEETING_NOTES),
+    (r"(?:record\s+of\s+(?:a\s+)?(?:decision|delegated\s+decision)|(?:delegated\s+)?decision\s+(?:record|notice|report|sheet))\b.*",
+     DocumentKind.DECISION),
+    (r"(?:summons\s+and\s+)?agenda(?:\s+(?:pack|for\b.*|of\b.*))?", DocumentKind.AGENDA),
+)
+
+# The last word of a meeting body's name: "Police and Crime Panel", "Accountability Board",
+# "Joint Audit Committee", "Performance and Accountability Meeting".
+BODY_NOUNS: tuple[str, ...] = ("Panel", "Board", "Committee", "Meeting", "Forum", "Group", "Commission")
+# Words a body's name never starts with: what precedes a name in a heading, or a heading
+# that only looks like one ("Notes of the meeting", "Date of next meeting").
+NOT_BODY_STARTS: tuple[str, ...] = (
+    "notes", "minutes", "agenda", "date", "the", "meeting", "details", "of", "a", "next", "previous", "last",
+    "future", "this", "that", "each", "every", "our", "his", "her", "their", "record",
+)
+# Abbreviations kept in capitals when an all-capitals heading is given ordinary case.
+BODY_ACRONYMS: tuple[str, ...] = ("OPCC", "PCC", "PFCC", "PCP", "PFCP", "JAC", "JIAC", "CC", "MOPAC", "UK")
+
+# Words that mark a line as about another meeting or a deadline, so its date is not the
+# meeting's own ("minutes of the previous meeting held on …", "next meeting: …", "due by …").
+OTHER_MEETING_WORDS: tuple[str, ...] = (
+    "previous", "last", "next", "future", "forthcoming", "following", "earlier", "prior", "due", "deadline",
+    "published", "despatched", "dispatched", "issued", "circulated", "printed", "updated",
+)
+
+# Page furniture: navigation, links and labels of a saved web page, headers and footers of
+# a printed one. A line that is wholly one of these is never an agenda item or passage text.
+FURNITURE_PATTERNS: tuple[str, ...] = (
+    r"skip\s+to\s+(?:the\s+)?(?:main\s+)?(?:content|navigation)",
+    r"print\s+(?:this\s+)?page",
+    r"share\s+this\s+(?:item|page|meeting)",
+    r"(?:view\s+the\s+)?(?:reasons?\s+for\s+the\s+)?(?:(?:pdf|word|doc|docx)\s+icon\s*)?(?:pdf|docx?|word)\s+\d+(?:\.\d+)?\s*[km]b"
+    r"(?:\s+(?:(?:pdf|word|doc|docx)\s+icon\s*)?(?:pdf|docx?|word)\s+\d+(?:\.\d+)?\s*[km]b)*",
+    r"additional\s+documents\s*:?",
+    r"back\s+to\s+(?:the\s+)?(?:top|meeting|agenda|committee).*",
+    r"(?:we|this\s+(?:web)?site)\s+uses?\s+(?:essential\s+)?cookies\b.*",
+    r"(?:accept|reject|allow|manage|decline)\s+(?:all\s+|optional\s+|additional\s+)?cookies.*",
+    r"cookie\s+(?:settings|preferences|policy|notice|banner)",
+    r"home\s*(?:>|›|»)\s*.*",
+    r"no\.?\s+item",
+    r"page\s+\d+\s+(?:of|/)\s+\d+",
+    r"[a-z]:\\\S.*",  # a Windows file path left in a footer
+    r"\\\\[\w$.-]+\\\S.*",  # a network share path
+    r"(?:/[\w .-]+){2,}\.(?:docx?|pdf|rtf|odt)",  # a Unix file path
+)
+FURNITURE_RE = re.compile(r"^\s*(?:" + "|".join(FURNITURE_PATTERNS) + r")\s*$", re.I)

@@ -36,18 +36,30 @@ def _speaker(p: Passage, offset: int, length: int) -> str:
     return "; ".join(f"{s.name} ({s.role})" if s.name and s.role else (s.role or s.name or s.as_named) for s in found) or "unattributed"
 
 
+def body_labels(documents: Sequence[Document]) -> dict[tuple[str | None, str], str]:
+    """Each meeting body, keyed by (area, body), with the name a reader picks it by: the
+    body's own name, or "<name> (<area>)" where two areas' bodies share one."""
+    keys = sorted({(d.area, d.body) for d in documents if d.kind in ("minutes", "meeting notes") and d.body},
+                  key=lambda k: (k[1], k[0] or ""))
+    shared = {body for body in {b for _, b in keys} if sum(1 for _, b in keys if b == body) > 1}
+    return {(area, body): f"{body} ({area or 'area not recorded'})" if body in shared else body for area, body in keys}
+
+
 def choose_body(documents: Sequence[Document], body: str | None) -> str:
-    meetings = [d for d in documents if d.kind in ("minutes", "meeting notes") and d.body]
-    bodies = sorted({d.body for d in meetings if d.body})
-    if not bodies:
+    labels = body_labels(documents)
+    if not labels:
         raise QueryError("No meetings in the index to brief on")
+    meetings = [d for d in documents if d.kind in ("minutes", "meeting notes") and d.body]
     if body is None:
-        counts = {b: sum(1 for d in meetings if d.body == b) for b in bodies}
-        return max(bodies, key=lambda b: counts[b])
+        counts = {label: sum(1 for d in meetings if labels.get((d.area, d.body)) == label) for label in labels.values()}
+        return max(sorted(counts), key=lambda b: counts[b])
     wanted = " ".join(body.lower().replace("&", "and").split())
-    matches = [b for b in bodies if wanted in b.lower()]
+    matches = [b for b in labels.values() if wanted in b.lower()]
+    exact = [b for b in matches if b.lower() == wanted]
+    if len(exact) == 1:
+        return exact[0]
     if len(matches) != 1:
-        raise QueryError(f"--body {body!r} matches {len(matches)} bodies; choose one of: {'; '.join(bodies)}")
+        raise QueryError(f"--body {body!r} matches {len(matches)} bodies; choose one of: {'; '.join(sorted(labels.values()))}")
     return matches[0]
 
 
@@ -55,8 +67,9 @@ def meeting_brief(
     passages: Sequence[Passage], documents: Sequence[Document], ledger: Sequence[LedgerEntry], body: str | None = None
 ) -> str:
     body_name = choose_body(documents, body)
+    key = next(k for k, label in body_labels(documents).items() if label == body_name)
     meetings = sorted(
-        (d for d in documents if d.body == body_name and d.kind in ("minutes", "meeting notes") and d.meeting_date),
+        (d for d in documents if (d.area, d.body) == key and d.kind in ("minutes", "meeting notes") and d.meeting_date),
         key=lambda d: d.meeting_date or date.min,
     )
     last_two = meetings[-2:]
@@ -71,7 +84,7 @@ def meeting_brief(
     # An offer the meeting minuted as an action is listed once, as the action.
     pending = [
         e for e in ledger
-        if e.action.body == body_name and e.status in ("open", "overdue") and e.formal_action is None
+        if (e.action.area, e.action.body) == key and e.status in ("open", "overdue") and e.formal_action is None
     ]
     if not pending:
         lines.append("_None recorded._")

@@ -3,6 +3,7 @@ BM25 and dense rankings fused, each hit with the ranks that produced it."""
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -17,6 +18,7 @@ from indexer.embed import Embedder
 from indexer.errors import QueryError
 from indexer.records import Passage
 from indexer.store import LoadedIndex
+from indexer.vocabulary import POLICE_AREAS
 from search.dense import search_dense
 from search.filters import filter_mask
 from search.fuse import rrf
@@ -35,7 +37,8 @@ DEPTH = 50
 # (the questions with no answer in the records); see eval/README.md.
 WEAK_DENSE = 0.42
 WEAK_COVERAGE = 0.5
-# A date tied to meetings ("at meetings held in 2021") is a filter on meeting dates, never relaxed.
+# A date tied to meetings ("at meetings held in 2021", "the board on 15 September 2020") is a
+# filter on meeting dates: with no meeting then, it moves to the nearest meetings, never to all dates.
 MEETING_DATE_RE = re.compile(r"\b(?:meeting|meetings|board|panel|held|minutes|notes)\b", re.I)
 
 
@@ -52,8 +55,13 @@ QUESTION_WORDS = frozenset(
         "what which who whom whose when where why how did does do has have had was were is are be been "
         "say said says tell told report reported reports ask asked asks raise raised raises hear heard "
         "discuss discussed mention mentioned point points update updates anything something said about "
-        "board panel meeting meetings commission commissioner force kent police"
+        "board panel meeting meetings commission commissioner force police"
     )
+) | frozenset(
+    # A police area's name says where, not what about ("Kent", "Sussex", "Thames Valley"); the
+    # compass and place words shared with topics ("north", "city", "isle") stay topic words.
+    t for area, aliases in POLICE_AREAS.items() for name in (area, *aliases) for t in tokenize(name)
+    if t not in set(tokenize("north south west east northern city county greater isle isles valley and of the met"))
 )
 
 
@@ -79,6 +87,9 @@ class SearchResult:
     weak: bool
     hits: tuple[Hit, ...]
     matched: int  # passages that passed the filters
+    # Said to the researcher in words when the search was not the one asked for: "No meeting
+    # on 15 September 2020 in the records; searched the nearest meetings: …".
+    notice: str | None = None
 
 
 def open_searcher(index_dir: Path | None = None, embedder: Embedder | None = None) -> Searcher:
@@ -105,6 +116,7 @@ class Searcher:
         self.date_ranges = {d.id: d.date_range for d in index.documents if d.date_range}
         self.known_names = sorted({s.name for p in self.passages for s in p.speakers if s.name})
         self.known_bodies = sorted({p.body for p in self.passages if p.body})
+        self.known_areas = sorted({p.area for p in self.passages if p.area})
         self._embed = lru_cache(maxsize=256)(self._embed_uncached)
         self._text_vectors: dict[str, np.ndarray] = {}
         self.glossary = index.glossary if index.glossary is not None else mine_glossary(index.texts.values())
@@ -135,8 +147,11 @@ class Searcher:
         until: date | str | None = None,
         body: str | None = None,
         kind: str | None = None,
+        area: str | None = None,
     ) -> Understood:
-        understood = understand(query, known_names=self.known_names, known_bodies=self.known_bodies)
+        understood = understand(
+            query, known_names=self.known_names, known_bodies=self.known_bodies, known_areas=self.known_areas
+        )
         if understood.since and understood.until and understood.since > understood.until:
             # Read wrongly or contradictory: search without a date rather than match nothing.
             understood = replace(understood, since=None, until=None, notes=tuple(
@@ -146,7 +161,7 @@ class Searcher:
             # An explicit date range replaces the one read from the query, whole.
             understood = replace(understood, since=None, until=None,
                                  notes=tuple(n for n in understood.notes if not n.startswith(("since", "until", "date"))))
-        return merge(understood, speaker=speaker, since=since, until=until, body=body, kind=kind)
+        return merge(understood, speaker=speaker, since=since, until=until, body=body, kind=kind, area=area)
 
     def search(
         self,
@@ -161,6 +176,7 @@ class Searcher:
         mode: str = "hybrid",
         sort: str = "relevance",
         depth: int = DEPTH,
+        area: str | None = None,
     ) -> SearchResult:
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
@@ -168,30 +184,27 @@ class Searcher:
             raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
         if k < 1:
             raise QueryError("k must be at least 1")
-        understood = self.understand(query, speaker=speaker, since=since, until=until, body=body, kind=kind)
+        understood = self.understand(
+            query, speaker=speaker, since=since, until=until, body=body, kind=kind, area=area
+        )
         mask = filter_mask(self.passages, understood.filters, date_ranges=self.date_ranges)
         matched = int(mask.sum())
         explicit_dates = any(v is not None and str(v).strip() for v in (since, until))
         relaxed_years: tuple[str, ...] = ()
-        if matched == 0 and not explicit_dates and (understood.since or understood.until) and not MEETING_DATE_RE.search(query):
-            # "How many referrals were made in 2022?" may mean the figures for 2022, reported
-            # at a later meeting: with no meeting in that period, search every date, and
-            # trust only passages that name the period.
-            first = (understood.since or understood.until).year  # type: ignore[union-attr]
-            last = (understood.until or understood.since).year  # type: ignore[union-attr]
-            relaxed_years = tuple(str(y) for y in range(first, last + 1))
-            understood = replace(
-                understood, since=None, until=None,
-                notes=tuple(n for n in understood.notes if not n.startswith(("since", "until")))
-                + (f"no meeting in {relaxed_years[0]}" + (f"–{relaxed_years[-1]}" if len(relaxed_years) > 1 else "")
-                   + " in the records: searched all dates",),
-            )
+        notice: str | None = None
+        if matched == 0 and not explicit_dates and (understood.since or understood.until):
+            relaxed = self._nearest_meetings(query, understood)
+            if relaxed is not None:
+                understood, notice = relaxed
+            elif not MEETING_DATE_RE.search(query):
+                # "How many referrals were made in 2022?" may mean the figures for 2022,
+                # reported at a later meeting: with no meeting in that period, search every
+                # date, and trust only passages that name the period.
+                understood, relaxed_years, notice = self._all_dates(understood)
             mask = filter_mask(self.passages, understood.filters, date_ranges=self.date_ranges)
             matched = int(mask.sum())
-            if not any(y in understood.text for y in relaxed_years):
-                understood = replace(understood, text=f"{understood.text} {' '.join(relaxed_years)}".strip())
         text = understood.text.strip()
-        filtered = any((understood.speaker, understood.since, understood.until, understood.body, understood.kind))
+        filtered = understood.filters.active
         if not tokenize(text):
             if not filtered:
                 raise QueryError("The query has no words to search for: give keywords or a question")
@@ -199,7 +212,7 @@ class Searcher:
             rows = np.flatnonzero(mask)
             hits = [Hit(self.passages[r], int(r), 0.0, None, None, None, None) for r in rows]
             hits.sort(key=lambda h: (h.passage.meeting_date or date.min, h.passage.start))
-            return SearchResult(query, understood, not hits, tuple(hits[:k]), matched)
+            return SearchResult(query, understood, not hits, tuple(hits[:k]), matched, notice)
 
         lexical_ids, lexical_scores = (np.zeros(0, np.int64), np.zeros(0, np.float32))
         dense_ids, dense_scores = (np.zeros(0, np.int64), np.zeros(0, np.float32))
@@ -248,7 +261,59 @@ class Searcher:
         hits = hits[:k]
         if sort == "date":
             hits.sort(key=lambda h: (h.passage.meeting_date or date.min, h.passage.start))
-        return SearchResult(query, understood, weak, tuple(hits), matched)
+        return SearchResult(query, understood, weak, tuple(hits), matched, notice)
+
+    def _meeting_dates(self, understood: Understood) -> list[date]:
+        """The dates of the meetings of the asked body, kind and area, whoever spoke."""
+        mask = filter_mask(
+            self.passages, replace(understood, since=None, until=None, speaker=None).filters, self.date_ranges
+        )
+        return sorted({self.passages[r].meeting_date for r in np.flatnonzero(mask)} - {None})  # type: ignore[misc]
+
+    def _nearest_meetings(self, query: str, understood: Understood) -> tuple[Understood, str] | None:
+        """For a date that names a meeting the records lack ("the board on 15 September
+        2020"): the meetings just before and after it, and a notice saying so. None when the
+        question is not about a meeting (a day, or a meeting word) or no meeting is dated."""
+        since, until = understood.since, understood.until
+        one_day = since is not None and since == until
+        if not (one_day or MEETING_DATE_RE.search(query)):
+            return None
+        dates = self._meeting_dates(understood)
+        if any((since is None or d >= since) and (until is None or d <= until) for d in dates):
+            return None  # the meeting is in the records; the rest of the question found nothing there
+        before = [d for d in dates if since is not None and d < since]
+        after = [d for d in dates if until is not None and d > until]
+        nearest = ([before[-1]] if before else []) + ([after[0]] if after else [])
+        if not nearest:
+            return None
+        asked = describe_period(since, until)
+        shown = " and ".join(_day(d) for d in nearest)
+        notice = (
+            f"No meeting {asked} in the records; showing the nearest "
+            f"{'meetings' if len(nearest) > 1 else 'meeting'} instead: {shown}."
+        )
+        notes = tuple(n for n in understood.notes if not n.startswith(("since", "until")))
+        relaxed = replace(
+            understood, since=nearest[0], until=nearest[-1],
+            notes=notes + (f"no meeting {asked}: nearest meetings {shown}",),
+        )
+        return relaxed, notice
+
+    def _all_dates(self, understood: Understood) -> tuple[Understood, tuple[str, ...], str]:
+        """The search without its dates, the years it asked for, and a notice saying so."""
+        first = (understood.since or understood.until).year  # type: ignore[union-attr]
+        last = (understood.until or understood.since).year  # type: ignore[union-attr]
+        years = tuple(str(y) for y in range(first, last + 1))
+        span = years[0] + (f"–{years[-1]}" if len(years) > 1 else "")
+        relaxed = replace(
+            understood, since=None, until=None,
+            notes=tuple(n for n in understood.notes if not n.startswith(("since", "until")))
+            + (f"no meeting in {span} in the records: searched all dates",),
+        )
+        if not any(y in relaxed.text for y in years):
+            relaxed = replace(relaxed, text=f"{relaxed.text} {' '.join(years)}".strip())
+        notice = f"No meeting in {span} in the records; searched all dates for passages that name {span}."
+        return relaxed, years, notice
 
     def _by_intent(self, hits: list[Hit], query: str, understood: Understood) -> list[Hit]:
         """Questions about meetings (search.intent): members' questions, promises and their
@@ -331,6 +396,27 @@ class Searcher:
         return best
 
 
+def _day(d: date) -> str:
+    return f"{d.day} {d.strftime('%B %Y')}"
+
+
+def describe_period(since: date | None, until: date | None) -> str:
+    """A date filter in words: "on 15 September 2020", "in September 2020", "in 2020",
+    "between 1 March 2020 and 30 June 2020", "since 1 May 2021", "until 31 May 2021"."""
+    if since is not None and until is not None:
+        if since == until:
+            return f"on {_day(since)}"
+        if since.day == 1 and until.day == calendar.monthrange(until.year, until.month)[1]:
+            if (since.year, since.month) == (until.year, until.month):
+                return f"in {since.strftime('%B %Y')}"
+            if (since.month, until.month, since.year) == (1, 12, until.year):
+                return f"in {since.year}"
+        return f"between {_day(since)} and {_day(until)}"
+    if since is not None:
+        return f"since {_day(since)}"
+    return f"until {_day(until)}" if until is not None else "at any date"
+
+
 def understood_json(u: Understood) -> dict[str, object]:
     return {
         "text": u.text,
@@ -339,6 +425,7 @@ def understood_json(u: Understood) -> dict[str, object]:
         "until": u.until.isoformat() if u.until else None,
         "body": u.body,
         "kind": u.kind,
+        "area": u.area,
         "notes": list(u.notes),
     }
 
@@ -352,9 +439,11 @@ def hit_json(hit: Hit) -> dict[str, object]:
         "meeting_date": p.meeting_date.isoformat() if p.meeting_date else None,
         "date_inferred": p.date_inferred,
         "body": p.body,
+        "area": p.area,
         "document": p.document_title,
         "document_kind": p.document_kind,
         "source": p.source,
+        "also_in": list(p.also_in),  # other files holding the same text (a re-published copy)
         "item": {"number": p.item_number, "title": p.item_title},
         "section": p.section,
         "speakers": [

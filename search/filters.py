@@ -23,6 +23,9 @@ Rules, chosen for a researcher who would rather see a flagged passage than miss 
   "Performance & Delivery Board", but "pan" matches nothing.
 * Kind: exact, after folding case and plurals ("Reports" is "report"); an unknown kind is a
   QueryError that lists the valid ones.
+* Area: the police area, by any name the vocabulary knows ("Avon & Somerset", "Kent and
+  Medway" is Kent); a passage passes when its document is of that area. A passage whose area
+  is unknown never passes an area filter. An unknown area is a QueryError.
 """
 
 from __future__ import annotations
@@ -40,34 +43,12 @@ import numpy as np
 from indexer.errors import QueryError
 from indexer.records import Passage, Speaker
 from indexer.roles import canonical_role
+from indexer.vocabulary import HONORIFICS, KIND_ALIASES, POLICE_AREAS, POST_NOMINALS, DocumentKind, find_area
 
-# The kinds the indexer gives documents (indexer.records.Document.kind).
-DOCUMENT_KINDS: tuple[str, ...] = (
-    "minutes",
-    "meeting notes",
-    "report",
-    "annual report",
-    "decision",
-    "questions",
-    "work programme",
-)
-
-# What people type for a kind, folded onto the kind itself.
-_KIND_ALIASES: dict[str, str] = {
-    "minute": "minutes",
-    "notes": "meeting notes",
-    "meeting note": "meeting notes",
-    "board notes": "meeting notes",
-    "reports": "report",
-    "annual reports": "annual report",
-    "decisions": "decision",
-    "decision record": "decision",
-    "decision records": "decision",
-    "decision notice": "decision",
-    "decision notices": "decision",
-    "question": "questions",
-    "work programmes": "work programme",
-}
+# The kinds the indexer gives documents, and what people type for them: the vocabulary's.
+# Records of what was said and decided first, the agenda (what was to be discussed) last.
+DOCUMENT_KINDS: tuple[str, ...] = tuple(sorted(DocumentKind, key=lambda k: k == DocumentKind.AGENDA))
+_KIND_ALIASES: dict[str, str] = dict(KIND_ALIASES)
 
 
 def canonical_kind(kind: str) -> str:
@@ -93,6 +74,7 @@ class Filters:
     until: date | None = None
     body: str | None = None
     kind: str | None = None
+    area: str | None = None  # a police area's name, as indexer.vocabulary.POLICE_AREAS has it
 
     def __post_init__(self) -> None:
         # Folding here (not at match time) means two Filters that mean the same thing are
@@ -104,6 +86,8 @@ class Filters:
         object.__setattr__(self, "body", _blank_to_none(self.body))
         kind = _blank_to_none(self.kind)
         object.__setattr__(self, "kind", canonical_kind(kind) if kind is not None else None)
+        area = _blank_to_none(self.area)
+        object.__setattr__(self, "area", canonical_area(area) if area is not None else None)
         for name in ("since", "until"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, date):
@@ -117,7 +101,16 @@ class Filters:
     @property
     def active(self) -> bool:
         """True when any constraint is set."""
-        return any(v is not None for v in (self.speaker, self.since, self.until, self.body, self.kind))
+        return any(v is not None for v in (self.speaker, self.since, self.until, self.body, self.kind, self.area))
+
+
+def canonical_area(area: str) -> str:
+    """The police area `area` names ("avon & somerset", "Sussex Police"); QueryError otherwise."""
+    found = find_area(area)
+    if found is None:
+        examples = ", ".join(list(POLICE_AREAS)[:3])
+        raise QueryError(f"area: unknown police area {area!r}; use an area's name, e.g. {examples} or Sussex")
+    return found
 
 
 def _blank_to_none(value: str | None) -> str | None:
@@ -129,10 +122,9 @@ def _blank_to_none(value: str | None) -> str | None:
 
 # -- names ---------------------------------------------------------------------------
 
-_HONORIFICS = frozenset(
-    "mr mrs ms miss mx dr prof sir dame lord lady baroness cllr councillor rev revd".split()
-)
-_POST_NOMINALS = frozenset("obe mbe cbe kbe dbe qpm kpm dl jp bem qc kc cvo lvo".split())
+# The vocabulary's titles and letters after a name, as lower-case words.
+_HONORIFICS = frozenset(w.lower() for title in HONORIFICS for w in title.split())
+_POST_NOMINALS = frozenset(p.lower() for p in POST_NOMINALS)
 
 
 @lru_cache(maxsize=65536)  # called for every speaker of every passage
@@ -277,6 +269,9 @@ def compile_filters(
         checks.append(_date_predicate(f.since, f.until, date_ranges))
     if f.speaker is not None:
         checks.append(_speaker_predicate(f.speaker))
+    if f.area is not None:
+        area = f.area
+        checks.append(lambda p: p.area == area)
     return lambda p: all(check(p) for check in checks)
 
 
@@ -299,6 +294,8 @@ class PassageTable:
         self.size = n
         kinds: dict[str, int] = {}
         bodies: dict[str | None, int] = {}
+        areas: dict[str | None, int] = {}
+        self.area_codes = np.empty(n, dtype=np.int32)
         self.kind_codes = np.empty(n, dtype=np.int32)
         self.body_codes = np.empty(n, dtype=np.int32)
         self.has_date = np.zeros(n, dtype=bool)
@@ -313,6 +310,7 @@ class PassageTable:
         for row, p in enumerate(passages):
             self.kind_codes[row] = kinds.setdefault(p.document_kind, len(kinds))
             self.body_codes[row] = bodies.setdefault(p.body, len(bodies))
+            self.area_codes[row] = areas.setdefault(p.area, len(areas))
             if p.meeting_date is not None:
                 self.has_date[row] = True
                 self.day[row] = p.meeting_date.toordinal()
@@ -328,6 +326,7 @@ class PassageTable:
                     self.people.setdefault(name_tokens(s.name), s.name)
         self.kinds = kinds
         self.bodies = tuple(bodies)
+        self.areas = areas
         self.inferred_rows = np.asarray(inferred_rows, dtype=np.int64)
         self.inferred_codes = np.asarray(inferred_codes, dtype=np.int64)
         self.inferred_docs = tuple(inferred_docs)
@@ -353,6 +352,9 @@ class PassageTable:
         if f.body is not None:
             fits = np.fromiter((body_matches(f.body, b) for b in self.bodies), dtype=bool, count=len(self.bodies))
             mask &= fits[self.body_codes] if fits.size else False
+        if f.area is not None:
+            code = self.areas.get(f.area)
+            mask &= self.area_codes == code if code is not None else False
         if f.since is not None or f.until is not None:
             mask &= self._dates(f.since, f.until, date_ranges)
         if f.speaker is not None:

@@ -80,14 +80,18 @@ def _previous_meeting(meetings: Sequence[date], at: date | None) -> date | None:
     return max(earlier) if earlier else None
 
 
+BodyKey = tuple[str | None, str | None]  # (area, body)
+
+
 def build_ledger(actions: Sequence[Action], documents: Sequence[Document], embed: Embed) -> list[LedgerEntry]:
     """Link commitments to later updates and give each a status with its evidence."""
     commitments = [a for a in actions if a.kind in ("action", "offer")]
     updates = [a for a in actions if a.kind == "update"]
-    meetings_by_body: dict[str | None, list[date]] = {}
+    # Keyed by area and body: two areas' "Police and Crime Panel" are different bodies.
+    meetings_by_body: dict[BodyKey, list[date]] = {}
     for d in documents:
         if d.kind in ("minutes", "meeting notes") and d.meeting_date:
-            meetings_by_body.setdefault(d.body, []).append(d.meeting_date)
+            meetings_by_body.setdefault((d.area, d.body), []).append(d.meeting_date)
     newest = max((d for dates in meetings_by_body.values() for d in dates), default=None)
 
     texts = [_matching_text(a) for a in commitments] + [u.text for u in updates]
@@ -138,7 +142,7 @@ def build_ledger(actions: Sequence[Action], documents: Sequence[Document], embed
     for j, u in enumerate(updates):
         if j in used:
             continue
-        set_at = u.refers_to or _previous_meeting(meetings_by_body.get(u.body, []), u.meeting_date)
+        set_at = u.refers_to or _previous_meeting(meetings_by_body.get((u.area, u.body), []), u.meeting_date)
         done = u.status in DONE_STATUSES
         evidence = (Evidence(u.meeting_date, u.quote, u.source, f"recorded as {u.status}"),)
         entries.append(
@@ -165,18 +169,18 @@ def _best_same_meeting_action(i: int, commitments: Sequence[Action], vectors: np
     return best
 
 
-def _later_same_body(c: Action, u: Action, meetings_by_body: dict[str | None, list[date]]) -> bool:
-    if c.body != u.body or c.meeting_date is None or u.meeting_date is None or u.meeting_date <= c.meeting_date:
+def _later_same_body(c: Action, u: Action, meetings_by_body: dict[BodyKey, list[date]]) -> bool:
+    if (c.area, c.body) != (u.area, u.body) or c.meeting_date is None or u.meeting_date is None or u.meeting_date <= c.meeting_date:
         return False
     reported_on = u.refers_to
     if reported_on is not None:
         return reported_on == c.meeting_date
     # Without a stated date, an update speaks of the meeting just before its own.
-    return _previous_meeting(meetings_by_body.get(u.body, []), u.meeting_date) == c.meeting_date
+    return _previous_meeting(meetings_by_body.get((u.area, u.body), []), u.meeting_date) == c.meeting_date
 
 
 def _status(
-    c: Action, update: Action | None, meetings_by_body: dict[str | None, list[date]], newest: date | None
+    c: Action, update: Action | None, meetings_by_body: dict[BodyKey, list[date]], newest: date | None
 ) -> tuple[str, tuple[Evidence, ...]]:
     if update is not None:
         done = update.status in DONE_STATUSES
@@ -187,7 +191,7 @@ def _status(
         if c.due and newest and c.due < newest:
             return "overdue", evidence
         return "open", evidence
-    later = sorted(d for d in meetings_by_body.get(c.body, []) if c.meeting_date and d > c.meeting_date)
+    later = sorted(d for d in meetings_by_body.get((c.area, c.body), []) if c.meeting_date and d > c.meeting_date)
     if not later:
         note = f"no later meeting of the {c.body or 'same body'} in the records"
         return "unknown", (Evidence(None, "", c.source, note),)

@@ -72,8 +72,9 @@ def timeline(
     until: str | None = None,
     body: str | None = None,
     kind: str | None = None,
+    area: str | None = None,
 ) -> tuple[Understood, list[TimelinePoint]]:
-    understood = searcher.understand(topic, speaker=speaker, since=since, until=until, body=body, kind=kind)
+    understood = searcher.understand(topic, speaker=speaker, since=since, until=until, body=body, kind=kind, area=area)
     if not tokenize(understood.text):
         raise QueryError("Give a topic to trace, e.g. \"101 calls\" or \"knife crime\"")
     mask = filter_mask(searcher.passages, understood.filters, date_ranges=searcher.date_ranges)

@@ -40,6 +40,12 @@ The rules, and the ambiguous cases they settle:
 * Kind: "in the minutes", "in (the) reports", "in the board notes", "in the annual report",
   "decision records", "the PCC's decisions". A kind word without a document phrase is a
   topic ("charging decisions", "answered within 10 minutes").
+* Area: a police area named in the question ("in Sussex", "Sussex's Chief Constable", "Sussex
+  Police", by any name the vocabulary gives it) is an area filter when the records hold more
+  than one area and that one among them. With one area in the records there is nothing to
+  choose; an area the records do not hold is noted and not filtered on. A body's name is read
+  first, so "the Kent and Medway Police and Crime Panel" stays a body; "the Panel" that fits
+  several panels is the one of the area named ("at the Panel in Sussex").
 """
 
 from __future__ import annotations
@@ -52,8 +58,9 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from indexer.errors import QueryError
-from search.filters import Filters, canonical_kind, name_tokens
+from search.filters import Filters, canonical_area, canonical_kind, name_tokens
 from indexer.roles import canonical_role, role_pattern
+from indexer.vocabulary import HONORIFIC_PATTERN, MONTH_PATTERN, MONTHS, POLICE_AREAS, find_area
 
 
 @dataclass(frozen=True)
@@ -67,26 +74,18 @@ class Understood:
     body: str | None = None  # one of the known bodies, spelled as given
     kind: str | None = None  # one of search.filters.DOCUMENT_KINDS
     notes: tuple[str, ...] = ()  # what was understood, for the researcher: "speaker: CC"
+    area: str | None = None  # a police area, as indexer.vocabulary.POLICE_AREAS names it
 
     @property
     def filters(self) -> Filters:
         """The constraints as Filters; QueryError if they contradict each other."""
-        return Filters(self.speaker, self.since, self.until, self.body, self.kind)
+        return Filters(self.speaker, self.since, self.until, self.body, self.kind, self.area)
 
 
 # -- dates ---------------------------------------------------------------------------
 
-_MONTHS: dict[str, int] = {}
-for _number, _name in enumerate(calendar.month_name):
-    if _name:
-        _MONTHS[_name.lower()] = _number
-        _MONTHS[_name[:3].lower()] = _number
-_MONTHS["sept"] = 9
-
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?![a-z])"
-)
+_MONTHS = MONTHS  # the vocabulary's month names and abbreviations
+_MONTH = MONTH_PATTERN + r"(?![a-z])"
 # A year is 1990-2099 standing alone: not part of a longer number ("20245"), an amount
 # ("£2019", "2,019"), a percentage, a financial year ("2022/23", "2022-23") or a decimal.
 _YEAR_CORE = r"(?<![\w£$€./,:\-–])(?:199\d|20\d\d)(?![\w%/]|[.,:]\d)"
@@ -443,11 +442,10 @@ _TOPIC_NOUNS = (
     r"|plan|strategy|election|salary|pay|team|estate|reserves|commissioning|review|process"
     r"|role|post|vacancy|accountability|priorities|group|board|panel|decision|decisions)\b"
 )
-_HONORIFIC = r"(?:mr|mrs|ms|miss|mx|dr|sir|dame|lord|lady|baroness|cllr|councillor)\.?"
 _CAP = r"(?-i:[A-Z])"
-_HONORIFIC_NAME = rf"{_HONORIFIC}\s+(?:{_CAP}\.?\s+){{0,3}}{_CAP}[\w'’-]+(?:\s+{_CAP}[\w'’-]+)?"
+_HONORIFIC_NAME = rf"(?:{HONORIFIC_PATTERN}\s+)+(?:{_CAP}\.?\s+){{0,3}}{_CAP}[\w'’-]+(?:\s+{_CAP}[\w'’-]+)?"
 _ROLE_REF = (
-    rf"(?:(?:the|a|an|kent['’]s|our)\s+)?(?:(?:acting|temporary|interim)\s+)?(?:{role_pattern()})"
+    rf"(?:(?:the|a|an|our)\s+)?(?:(?:acting|temporary|interim)\s+)?(?:{role_pattern()})"
 )
 
 
@@ -640,6 +638,38 @@ def _bodies(
     return text, None, []
 
 
+# -- areas ---------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _area_re() -> re.Pattern[str]:
+    names = sorted({n for area, aliases in POLICE_AREAS.items() for n in (area, *aliases)}, key=len, reverse=True)
+    area = "|".join(
+        re.escape(n).replace(r"\ and\ ", r"\s+(?:and|&)\s+").replace(r"\ ", r"[\s-]+") for n in names
+    )
+    # "in Sussex", "across Sussex", "Sussex's" (the owner of an office that follows), "Sussex
+    # Police": the words that say where, removed with the area.
+    return re.compile(
+        rf"(?:\b(?:in|at|for|across|from|within|throughout|of|by)\s+)?(?:the\s+)?(?<![\w-])(?P<area>{area})(?![\w-])"
+        r"(?:['’]s\b|\s+(?:police|constabulary|force|area)\b(?!\s+(?:and|&)\s+crime))?",
+        re.IGNORECASE,
+    )
+
+
+def _areas(text: str, known_areas: Sequence[str]) -> tuple[str, str | None, list[str]]:
+    hits = [(m.span(), find_area(m["area"])) for m in _area_re().finditer(text)]
+    found = list(dict.fromkeys(area for _, area in hits if area))
+    if not found:
+        return text, None, []
+    if len(found) > 1:
+        return text, None, [f"area: several named ({', '.join(found)}); not filtering by area"]
+    known = set(known_areas)
+    if found[0] not in known:
+        return text, None, [f"area: no records from {found[0]} in the index; not filtering by area"] if known else []
+    if len(known) < 2:
+        return text, None, []  # one area in the records: nothing to choose between
+    return _remove(text, [span for span, _ in hits]), found[0], [f"area: {found[0]}"]
+
+
 def _speakers(text: str, known_names: Sequence[str]) -> tuple[str, str | None, list[str]]:
     patterns = _speaker_patterns(tuple(known_names))
     spans: list[tuple[int, int]] = []
@@ -665,19 +695,27 @@ def understand(
     *,
     known_names: Sequence[str] = (),
     known_bodies: Sequence[str] = (),
+    known_areas: Sequence[str] = (),
     today: date | None = None,
 ) -> Understood:
     """The topic words of `query` and the constraints phrased in it (see the module docstring).
 
-    `known_names` are speakers' names in the index, `known_bodies` its bodies; `today` anchors
-    "last year" and the like. Never raises for odd input: an empty or unreadable query is
-    understood as itself with no constraints.
+    `known_names` are speakers' names in the index, `known_bodies` its bodies, `known_areas`
+    its police areas; `today` anchors "last year" and the like. Never raises for odd input: an
+    empty or unreadable query is understood as itself with no constraints.
     """
     today = today or date.today()
     text = " ".join(query.split())
     text, since, until, date_notes = _dates(text, today)
     text, kind, body_hint, kind_notes = _kinds(text)
     text, body, body_notes = _bodies(text, known_bodies, body_hint)
+    text, area, area_notes = _areas(text, known_areas)
+    if body is None and area is not None and any(n.startswith("body:") for n in body_notes):
+        # "the Panel" fits several panels, but only one of them is in the area named.
+        local = [b for b in known_bodies if find_area(b) == area]
+        text_local, body_local, notes_local = _bodies(text, local, body_hint)
+        if body_local is not None:
+            text, body, body_notes = text_local, body_local, notes_local
     text, speaker, speaker_notes = _speakers(text, known_names)
     return Understood(
         text=_tidy(text),
@@ -686,7 +724,8 @@ def understand(
         until=until,
         body=body,
         kind=kind,
-        notes=tuple(speaker_notes + date_notes + body_notes + kind_notes),
+        notes=tuple(speaker_notes + date_notes + body_notes + kind_notes + area_notes),
+        area=area,
     )
 
 
@@ -727,6 +766,7 @@ def merge(
     until: date | str | None = None,
     body: str | None = None,
     kind: str | None = None,
+    area: str | None = None,
 ) -> Understood:
     """`understood` with explicit filters applied: each one given wins over the query's.
 
@@ -746,6 +786,8 @@ def merge(
         explicit["body"] = " ".join(body.split())
     if kind is not None and kind.strip():
         explicit["kind"] = canonical_kind(kind)
+    if area is not None and area.strip():
+        explicit["area"] = canonical_area(area)
     if not explicit:
         return understood
     merged = replace(understood, **explicit)  # type: ignore[arg-type]

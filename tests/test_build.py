@@ -260,3 +260,77 @@ build(Path({str(corpus)!r}), parse=slow_parse)
     assert report.files_indexed == 1 and report.files_reused == 2
     assert leftovers(corpus.parent / "index") == []
     assert os.listdir(corpus.parent / "index")
+
+
+# -- the same text in two files ---------------------------------------------------------
+
+MINUTES = (
+    "Sussex Police and Crime Panel - Friday, 24 January 2025 10.30 am\n\n"
+    "Present: Cllr A Moss (Chair), Cllr B Lyle\n\n"
+    "1. Precept\nThe Commissioner explained that the proposed increase would protect neighbourhood teams "
+    "across the county and keep forty community support officer posts.\n\n"
+    "2. Rural crime\nCllr Lyle asked how thefts of farm machinery would be tackled. The Commissioner said a "
+    "rural task force would be formed in the spring.\n\n"
+    "Actions:\nThe Commissioner to report on rural patrols by 1 May 2025.\n"
+)
+PACK = "Agenda pack\n\nCover page for the papers of the panel.\n\n" + MINUTES
+
+
+def _real_parse(extracted: Any, row: dict[str, Any]) -> ParsedFile:
+    from indexer.parse import parse_file
+
+    return parse_file(extracted, row)
+
+
+@pytest.fixture
+def copies(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a-minutes.txt").write_text(MINUTES, encoding="utf-8")
+    (folder / "b-agenda-pack.txt").write_text(PACK, encoding="utf-8")
+    return folder
+
+
+def _passages(corpus: Path) -> list[Any]:
+    return list(store.load_index(corpus.parent / "index").passages)
+
+
+def test_text_published_twice_is_one_passage_listing_both_sources(copies: Path) -> None:
+    build(copies, parse=_real_parse)
+    passages = _passages(copies)
+    precept = [p for p in passages if "forty community support officer posts" in p.text]
+    assert len(precept) == 1
+    assert (precept[0].source, precept[0].also_in) == ("a-minutes.txt", ("b-agenda-pack.txt",))
+    # The commitment is one commitment, from the first file.
+    actions = [a for a in store.load_index(copies.parent / "index").actions if "rural patrols" in a.text]
+    assert [(a.source, a.kind) for a in actions] == [("a-minutes.txt", "action")]
+    # Both files are still indexed: the pack's documents, dates and items are its own.
+    assert {f.source for f in store.load_index(copies.parent / "index").files} == {"a-minutes.txt", "b-agenda-pack.txt"}
+
+
+def test_removing_the_first_copy_brings_the_second_back_on_an_incremental_build(copies: Path) -> None:
+    build(copies, parse=_real_parse)
+    (copies / "a-minutes.txt").unlink()
+    report = build(copies, parse=_real_parse)
+    precept = [p for p in _passages(copies) if "forty community support officer posts" in p.text]
+    assert report.files_indexed == 1  # the pack was read again to recover its passages
+    assert [(p.source, p.also_in) for p in precept] == [("b-agenda-pack.txt", ())]
+    actions = [a for a in store.load_index(copies.parent / "index").actions if "rural patrols" in a.text]
+    assert [a.source for a in actions] == ["b-agenda-pack.txt"]
+
+
+def test_a_copy_that_changes_is_no_longer_listed(copies: Path) -> None:
+    build(copies, parse=_real_parse)
+    (copies / "b-agenda-pack.txt").write_text(PACK.replace("forty", "fifty"), encoding="utf-8")
+    build(copies, parse=_real_parse)
+    texts = {(p.source, p.also_in) for p in _passages(copies) if "community support officer posts" in p.text}
+    assert texts == {("a-minutes.txt", ()), ("b-agenda-pack.txt", ())}
+
+
+def test_the_same_words_at_two_meetings_stay_two_passages(copies: Path) -> None:
+    (copies / "b-agenda-pack.txt").write_text(MINUTES.replace("24 January 2025", "4 April 2025"), encoding="utf-8")
+    build(copies, parse=_real_parse)
+    precept = [p for p in _passages(copies) if "forty community support officer posts" in p.text]
+    assert sorted((p.source, str(p.meeting_date), p.also_in) for p in precept) == [
+        ("a-minutes.txt", "2025-01-24", ()), ("b-agenda-pack.txt", "2025-04-04", ())
+    ]

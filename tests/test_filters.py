@@ -32,6 +32,7 @@ def passage(
     body: str | None = BOARD,
     kind: str = "meeting notes",
     document_id: str | None = None,
+    area: str | None = None,
 ) -> Passage:
     return Passage(
         id=pid,
@@ -49,6 +50,7 @@ def passage(
         text="The CC reported on 101 calls.",
         start=0,
         end=29,
+        area=area,
     )
 
 
@@ -330,11 +332,12 @@ speakers = st.builds(
 )
 random_passages = st.lists(
     st.builds(
-        lambda pid, day, inferred, body, kind, doc, who: passage(
-            f"r{pid}", *who, day=day, inferred=inferred, body=body, kind=kind, document_id=doc
+        lambda pid, day, inferred, body, kind, doc, who, area: passage(
+            f"r{pid}", *who, day=day, inferred=inferred, body=body, kind=kind, document_id=doc, area=area
         ),
         st.integers(0, 10**6), st.none() | DAYS, st.booleans(), st.sampled_from(BODIES),
         st.sampled_from(KINDS), st.sampled_from(DOC_IDS), st.lists(speakers, max_size=3).map(tuple),
+        st.sampled_from([None, "Kent", "Sussex"]),
     ),
     min_size=3,
     max_size=20,
@@ -359,6 +362,7 @@ def random_filters(draw: st.DrawFn) -> Filters:
         body=sometimes(  # type: ignore[arg-type]
             st.sampled_from(["panel", "board", "Performance and Delivery Board", "pan"])),
         kind=sometimes(st.sampled_from(list(DOCUMENT_KINDS))),  # type: ignore[arg-type]
+        area=sometimes(st.sampled_from(["Kent", "sussex", "Kent and Medway", "Surrey"])),  # type: ignore[arg-type]
     )
 
 

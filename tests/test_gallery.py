@@ -70,3 +70,36 @@ def test_gallery_document_reads_as_its_golden_file(path: Path) -> None:
         golden.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     assert golden.exists(), f"{golden.name} missing: run with SCRUTINY_UPDATE_GOLDEN=1 and review it"
     assert got == json.loads(golden.read_text(encoding="utf-8"))
+
+
+def test_gallery_has_a_document_in_each_layout() -> None:
+    suffixes = {p.suffix for p in gallery_documents()}
+    assert {".html", ".txt", ".md"} <= suffixes and len(gallery_documents()) >= 8
+
+
+@pytest.mark.parametrize("name", ["dyfed-powys-panel-minutes.txt", "surrey-accountability-board-notes.txt"])
+def test_a_pdf_made_from_a_gallery_document_reads_as_the_same_golden_file(name: str, tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    source = GALLERY / name
+    fonts = sorted(Path("/usr/share/fonts").glob("**/DejaVuSans.ttf"))
+    pdf = FPDF()
+    pdf.add_page()
+    if fonts:
+        pdf.add_font("DejaVu", fname=str(fonts[0]))
+        pdf.set_font("DejaVu", size=9)
+    else:
+        pdf.set_font("Helvetica", size=9)
+    text = source.read_text(encoding="utf-8")
+    if not fonts:  # the core font is latin-1: the dash becomes a hyphen, as a PDF would show it
+        text = text.replace("–", "-")
+    for line in text.split("\n"):
+        # Long paragraphs wrap at the page width, as in any real PDF.
+        pdf.multi_cell(0, 4.5, line.strip() or " ", new_x="LMARGIN", new_y="NEXT")
+    path = tmp_path / source.with_suffix(".pdf").name
+    pdf.output(str(path))
+    golden = json.loads(source.with_name(name + ".golden.json").read_text(encoding="utf-8"))
+    got = snapshot(parse_file(read_file(path)))
+    if not fonts:
+        golden = json.loads(json.dumps(golden).replace("\\u2013", "-"))
+    assert got == golden

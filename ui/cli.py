@@ -66,12 +66,13 @@ index_option = click.option(
 
 
 def filter_options(command: F) -> F:
-    """--speaker, --since, --until and --body, the same on every command that searches."""
+    """--speaker, --since, --until, --body and --area, the same on every command that searches."""
     for option in reversed((
         click.option("--speaker", help="Role (CC, PCC, DCC…) or name (\"Tim Smith\")."),
         click.option("--since", help="From this date (YYYY-MM-DD, YYYY-MM or YYYY)."),
         click.option("--until", help="Up to this date (YYYY-MM-DD, YYYY-MM or YYYY)."),
         click.option("--body", help="Body, e.g. \"Performance and Delivery Board\" or \"panel\"."),
+        click.option("--area", help="Police area, e.g. \"Kent\" or \"Sussex\"."),
     )):
         command = option(command)
     return command
@@ -96,12 +97,19 @@ def document_json(doc: Document) -> dict[str, Any]:
         "date_range": [d.isoformat() for d in doc.date_range] if doc.date_range else None,
         "date_inferred": doc.date_inferred,
         "attendees": [
-            {"role": a.role, "name": a.name, "role_title": a.role_title, "organisation": a.organisation, "status": a.status}
+            {"role": a.role, "name": a.name, "role_title": a.role_title, "organisation": a.organisation, "status": a.status,
+             "acting": a.acting, "initials": a.initials}
             for a in doc.attendees
         ],
         "items": [{"number": i.number, "title": i.title} for i in doc.items],
         "source_url": doc.source_url,
     }
+
+
+def _office(a: Any) -> str:
+    """"CC", "CC, acting", or the title as written when it is none of ours."""
+    office = a.role or a.role_title or "-"
+    return f"{office}, acting" if a.acting else office
 
 
 def date_label(doc_date: Any, date_range: Any, inferred: bool) -> str:
@@ -127,11 +135,12 @@ def documents(paths: tuple[str, ...], as_json: bool) -> None:
         print_json([document_json(d) for d in docs])
         return
     for d in docs:
-        click.echo(f"{date_label(d.date, d.date_range, d.date_inferred):<34} {d.kind:<15} {d.body or '-'}")
+        click.echo(f"{date_label(d.date, d.date_range, d.date_inferred):<34} {d.kind:<15} {d.body or '-'}"
+                   + (f"  [{d.area}]" if d.area else ""))
         click.echo(f"    {d.title}  [{d.source}]")
         present = [a for a in d.attendees if a.status != "apologies"]
         if present:
-            click.echo("    attendees: " + "; ".join(f"{a.name} ({a.role or a.role_title or '-'})" for a in present))
+            click.echo("    attendees: " + "; ".join(f"{a.name} ({_office(a)})" for a in present))
         apologies = [a for a in d.attendees if a.status == "apologies"]
         if apologies:
             click.echo("    apologies: " + "; ".join(f"{a.name} ({a.role or '-'})" for a in apologies))
@@ -267,7 +276,7 @@ def _hit_lines(n: int, hit: Any) -> list[str]:
         f"{n}. {when} · {p.body or '-'} · {p.document_kind}",
         f"   item: {item}" + (f" › {p.section}" if p.section else ""),
         f"   speaker: {who}",
-        f"   {ranks} · score {hit.score:.4f} · {p.source}",
+        f"   {ranks} · score {hit.score:.4f} · {p.source}" + (f" (also in {', '.join(p.also_in)})" if p.also_in else ""),
         *("   | " + line for line in p.text.split("\n")),
         "",
     ]
@@ -285,7 +294,8 @@ def _hit_lines(n: int, hit: Any) -> list[str]:
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 @one_line_errors
 def search(query: str | None, index_dir: Path | None, k: int, speaker: str | None, since: str | None,
-           until: str | None, body: str | None, kind: str | None, mode: str, sort: str, batch: Any, as_json: bool) -> None:
+           until: str | None, body: str | None, area: str | None, kind: str | None, mode: str, sort: str, batch: Any,
+           as_json: bool) -> None:
     """Ranked passages with meeting date, body, agenda item and speaker."""
     from indexer.errors import QueryError
     from search.engine import hit_json, open_searcher, understood_json
@@ -311,6 +321,7 @@ def search(query: str | None, index_dir: Path | None, k: int, speaker: str | Non
                     item["query"], k=k, mode=mode, sort=sort,
                     speaker=filters.get("speaker_role") or speaker, since=filters.get("date_from") or since,
                     until=filters.get("date_to") or until, body=filters.get("body") or body, kind=filters.get("kind") or kind,
+                    area=filters.get("area") or area,
                 )
             except (ValueError, QueryError) as exc:
                 qid = item.get("id") if isinstance(item, dict) else None
@@ -318,16 +329,19 @@ def search(query: str | None, index_dir: Path | None, k: int, speaker: str | Non
                 continue
             click.echo(json.dumps({
                 "id": item.get("id"), "understood": understood_json(result.understood), "weak": result.weak,
-                "results": [hit_json(h) for h in result.hits],
+                "notice": result.notice, "results": [hit_json(h) for h in result.hits],
             }, ensure_ascii=False))
         return
-    result = searcher.search(query or "", k=k, speaker=speaker, since=since, until=until, body=body, kind=kind, mode=mode, sort=sort)
+    result = searcher.search(query or "", k=k, speaker=speaker, since=since, until=until, body=body, kind=kind,
+                             area=area, mode=mode, sort=sort)
     if as_json:
         print_json({"query": query, "understood": understood_json(result.understood), "weak": result.weak,
-                    "matched": result.matched, "results": [hit_json(h) for h in result.hits]})
+                    "notice": result.notice, "matched": result.matched, "results": [hit_json(h) for h in result.hits]})
         return
     notes = " · ".join(result.understood.notes) or "no filters"
     click.echo(f"Understood: {notes} · searching for: {result.understood.text!r} · {result.matched} passages pass the filters")
+    if result.notice:
+        click.echo(result.notice)
     if result.weak:
         click.echo("Weak evidence: no passage matches this closely; the nearest are shown below.")
     click.echo()
@@ -344,12 +358,12 @@ def search(query: str | None, index_dir: Path | None, k: int, speaker: str | Non
 @click.option("--json", "as_json", is_flag=True)
 @one_line_errors
 def ask(question: str, index_dir: Path | None, speaker: str | None, since: str | None, until: str | None,
-        body: str | None, as_json: bool) -> None:
+        body: str | None, area: str | None, as_json: bool) -> None:
     """An answer quoted from the records, in date order, every sentence cited."""
     from search.answer import NO_ANSWER, answer, answer_json
     from search.engine import open_searcher
 
-    result = answer(open_searcher(index_dir), question, speaker=speaker, since=since, until=until, body=body)
+    result = answer(open_searcher(index_dir), question, speaker=speaker, since=since, until=until, body=body, area=area)
     if as_json:
         print_json(answer_json(result))
         return
@@ -375,12 +389,13 @@ def ask(question: str, index_dir: Path | None, speaker: str | None, since: str |
 @click.option("--json", "as_json", is_flag=True, help="A list of {meeting_date, body, count, speakers, top} in date order.")
 @one_line_errors
 def timeline(topic: str, index_dir: Path | None, speaker: str | None, since: str | None, until: str | None,
-             body: str | None, as_json: bool) -> None:
+             body: str | None, area: str | None, as_json: bool) -> None:
     """How much was said about a topic, by whom, meeting by meeting."""
     from search.engine import open_searcher
     from search.timeline import point_json, timeline as trace
 
-    understood, points = trace(open_searcher(index_dir), topic, speaker=speaker, since=since, until=until, body=body)
+    understood, points = trace(open_searcher(index_dir), topic, speaker=speaker, since=since, until=until, body=body,
+                               area=area)
     if as_json:
         print_json([point_json(p) for p in points])
         return
@@ -435,21 +450,35 @@ DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
 @click.option("--baseline/--no-baseline", default=True, show_default=True, help="Also score the naive fixed-chunk pipeline.")
 @click.option("--details", is_flag=True, help="Also list the weakest questions.")
 @click.option("--answers", is_flag=True, help="Also run `ask` on every question and report its refusal rates (slower).")
+@click.option("--records", is_flag=True,
+              help="Score the parser on the held-out records of eval/areas (date, body, kind, area, attendees); "
+                   "retrieval only with --questions (an index of eval/areas/corpus, no naive baseline: it reads corpus/ only).")
 @click.option("--json", "as_json", is_flag=True)
 @one_line_errors
 def evaluate_command(question_files: tuple[Path, ...], index_dir: Path | None, baseline: bool, details: bool,
-                     answers: bool, as_json: bool) -> None:
+                     answers: bool, records: bool, as_json: bool) -> None:
     """nDCG@10, Recall@10, MRR@10 and attribution for BM25, dense and hybrid retrieval."""
     from eval.naive import run_naive
     from eval.run import answer_refusals, evaluate, format_report, per_type, weakest
     from search.engine import open_searcher
 
+    if records:
+        from eval.records import format_records, records_json, score_corpus
+
+        scores = score_corpus()
+        parsing = records_json(scores)
+        if as_json and not question_files:
+            print_json(parsing)
+        elif not as_json:
+            click.echo(format_records(scores) + "\n")
+        if not question_files:
+            return
     files = list(question_files) or [p for p in (PROJECT_ROOT / "eval" / "questions.jsonl", DEV_QUESTIONS) if p.exists()]
     searcher = open_searcher(index_dir)
     reports = []
     for path in files:
         report = evaluate(searcher, path, DEFAULT_CORPUS / "manifest.csv")
-        naive = run_naive(path) if baseline else None
+        naive = run_naive(path) if baseline and not records else None
         refusals = answer_refusals(searcher, path) if answers else None
         reports.append({"ours": report, "naive": naive, "answers": refusals})
         if not as_json:
@@ -467,7 +496,98 @@ def evaluate_command(question_files: tuple[Path, ...], index_dir: Path | None, b
                 click.echo("weakest (hybrid nDCG@10): " + ", ".join(weakest(report)))
             click.echo()
     if as_json:
-        print_json(reports)
+        print_json({"records": parsing, "retrieval": reports} if records else reports)
+
+
+# -- fetch -----------------------------------------------------------------------
+
+def fetch_options(command: F) -> F:
+    """Where to put what is fetched, and how politely to fetch it: the same on every fetch command."""
+    for option in reversed((
+        click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CORPUS,
+                     show_default="corpus/", help="Corpus folder the documents and manifest rows go into."),
+        click.option("--publisher", help="Publisher for the manifest (default: the site's host name)."),
+        click.option("--area", help="Police area for the manifest (default: read from the body's name)."),
+        click.option("--delay", default=1.0, show_default=True, type=click.FloatRange(0), help="Seconds between requests."),
+        click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1), help="Seconds before a request times out."),
+        click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 10), help="Tries again after a 5xx or time-out."),
+        click.option("--max-mb", default=50.0, show_default=True, type=click.FloatRange(0.001), help="Largest file fetched."),
+        click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST",
+                     help="Another host redirects and links may lead to (repeatable)."),
+        click.option("--quiet", is_flag=True, help="No progress bar."),
+    )):
+        command = option(command)
+    return command
+
+
+def _fetch_client(site: str, delay: float, timeout: float, retries: int, max_mb: float, allow_hosts: tuple[str, ...]) -> Any:
+    from indexer.fetch.client import Client, FetchPolicy
+
+    policy = FetchPolicy(delay=delay, timeout=timeout, retries=retries, max_bytes=int(max_mb * 1024 * 1024),
+                         allow_hosts=frozenset(h.lower() for h in allow_hosts))
+    return Client(site, policy)
+
+
+def _fetch_summary(report: Any, source: str, corpus_dir: Path) -> None:
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("new", "changed", "unchanged", "failed"))
+    click.echo(f"Fetched {len(report.outcomes)} documents from {source} into {corpus_dir} ({counts}; {report.requests} requests)")
+    if report.count("new") or report.count("changed"):
+        click.echo(f"Run `scrutiny index {corpus_dir}` to index them.")
+
+
+@main.group()
+def fetch() -> None:
+    """Fetch records from their publishers into the corpus, each with a manifest row."""
+
+
+@fetch.command(name="moderngov")
+@click.argument("site")
+@click.option("--committee", required=True, help="The committee's number (841) or name (\"Police and Crime Panel\").")
+@click.option("--since", help="Meetings from this date (YYYY-MM-DD, YYYY-MM or YYYY).")
+@click.option("--until", help="Meetings up to this date (YYYY-MM-DD, YYYY-MM or YYYY).")
+@fetch_options
+@one_line_errors
+def fetch_moderngov(site: str, committee: str, since: str | None, until: str | None, corpus_dir: Path,
+                    publisher: str | None, area: str | None, delay: float, timeout: float, retries: int,
+                    max_mb: float, allow_hosts: tuple[str, ...], quiet: bool) -> None:
+    """The minutes and agenda packs of a committee's meetings from a ModernGov site."""
+    from indexer.fetch.moderngov import committee_papers, site_root
+    from indexer.fetch.save import save_documents
+    from search.understand import parse_date
+
+    start = parse_date("--since", since) if since else None
+    end = parse_date("--until", until, end=True) if until else None
+    root = site_root(site)
+    client = _fetch_client(root, delay, timeout, retries, max_mb, allow_hosts)
+    chosen, wanted = committee_papers(client, root, committee, since=start, until=end,
+                                      publisher=publisher, area=area, on_error=warn)
+    click.echo(f"{chosen.title} (committee {chosen.id}): {len(wanted)} documents listed", err=True)
+    report = save_documents(client, wanted, corpus_dir, progress=not quiet, on_error=warn)
+    _fetch_summary(report, root, corpus_dir)
+
+
+@fetch.command(name="page")
+@click.argument("url")
+@click.option("--match", help="Only links whose text or address contains this (any case).")
+@click.option("--body", help="Body for the manifest (default: the page's heading).")
+@click.option("--kind", "document_type", help="Document type for the manifest (default: read from each link).")
+@fetch_options
+@one_line_errors
+def fetch_page(url: str, match: str | None, body: str | None, document_type: str | None, corpus_dir: Path,
+               publisher: str | None, area: str | None, delay: float, timeout: float, retries: int,
+               max_mb: float, allow_hosts: tuple[str, ...], quiet: bool) -> None:
+    """Every PDF, DOCX or HTML document a publication page links to."""
+    from indexer.fetch.page import page_papers
+    from indexer.fetch.save import save_documents
+
+    client = _fetch_client(url if "://" in url else f"https://{url}", delay, timeout, retries, max_mb, allow_hosts)
+    wanted, elsewhere = page_papers(client, client.site, match=match, body=body, document_type=document_type,
+                                    publisher=publisher, area=area)
+    if elsewhere:
+        warn(f"{len(elsewhere)} linked documents on other hosts were left out (first: {elsewhere[0].url}); "
+             f"pass --allow-host to fetch them")
+    report = save_documents(client, wanted, corpus_dir, progress=not quiet, on_error=warn)
+    _fetch_summary(report, client.site, corpus_dir)
 
 
 # -- serve -----------------------------------------------------------------------

@@ -343,7 +343,9 @@ def render_card(
         f'<p class="kind"><span class="k">Record:</span> {esc(record_type(p.document_kind))} — {esc(p.document_title)}</p>'
         f'<blockquote class="passage">{highlight(p.text, terms)}</blockquote>'
         f"{details}"
-        f'<p class="source">Source: {esc(p.source)} · characters {p.start:,}–{p.end:,}{esc(ranks)}</p>'
+        f'<p class="source">Source: {esc(p.source)} · characters {p.start:,}–{p.end:,}{esc(ranks)}'
+        + (f" · also published in {esc(', '.join(p.also_in))}" if p.also_in else "")
+        + "</p>"
         "</article>"
     )
 
@@ -406,7 +408,7 @@ def run_search(
     f = q.filters()
     result = searcher.search(text, k=k, sort=sort or "relevance", speaker=f["speaker"], since=f["since"],
                              until=f["until"], body=f["body"], kind=f["kind"])
-    notes = understood_html(result.understood, result.matched, [cut] if cut else ())
+    notes = understood_html(result.understood, result.matched, [x for x in (result.notice, cut) if x])
     terms = query_terms(result.understood.text)
     cards = [render_card(records, h.passage, terms, rank=n, hit=h, lazy=lazy) for n, h in enumerate(result.hits, start=1)]
     head = ""
@@ -532,17 +534,22 @@ def run_timeline(searcher: Searcher, q: Query) -> TimelineView:
 
     # One bar per meeting: the documents of one body on one date (an agenda pack's reports
     # belong to the panel meeting they were tabled at).
-    groups: dict[tuple[date | None, str | None], list[TimelinePoint]] = {}
+    # Keyed by area too: two areas' panels meeting on one day are two meetings.
+    groups: dict[tuple[date | None, str | None, str | None], list[TimelinePoint]] = {}
     for point in points:
-        groups.setdefault((point.meeting_date, point.body), []).append(point)
-    labels: dict[tuple[date | None, str | None], str] = {}
+        groups.setdefault((point.meeting_date, point.body, point.top.passage.area), []).append(point)
+    labels: dict[tuple[date | None, str | None, str | None], str] = {}
     for key in groups:
-        when, body = key
+        when, body, _ = key
         labels[key] = f"{when.isoformat() if when else 'undated'}{'~' if any(p.date_inferred for p in groups[key]) else ''} {_short_body(body)}"
     dupes = Counter(labels.values())
     for key, label in labels.items():
         if dupes[label] > 1:
             labels[key] = f"{label} ({key[1] or 'no body'})"
+    dupes = Counter(labels.values())
+    for key, label in labels.items():
+        if dupes[label] > 1:
+            labels[key] = f"{label} ({key[2] or 'area not recorded'})"
 
     meetings: list[Meeting] = []
     frame_rows: list[tuple[str, int, str]] = []
