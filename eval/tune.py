@@ -37,8 +37,10 @@ GRID: dict[str, Sequence[Any]] = {
     "rrf_k": (10,),
     "dense_weight": (0.3, 0.5),
     "synonym_weight": (0.5, 0.75, 1.0),
-    "expansion_weight": (0.25, 0.5, 0.75),
-    "dense_expansions": (0, 1, 2),
+    "expansion_weight": (0.5, 0.75),
+    "dense_expansions": (1, 2),
+    "intent_weight": (0.0, 0.03, 0.05, 0.08),
+    "meeting_decay": (0.7, 0.85, 1.0),
 }
 
 

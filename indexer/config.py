@@ -62,6 +62,12 @@ class IndexConfig:
     synonym_weight: float = 0.75
     expansion_weight: float = 0.75
     dense_expansions: int = 2
+    # Meeting questions (search.intent): the lift for a passage of the kind asked for (a
+    # member's question, an action or its update), in fused-score units (a first place at
+    # k=10 is 1/11); and, for change-over-time questions, the factor applied per hit already
+    # taken from the same meeting (1 leaves the ranking as it is).
+    intent_weight: float = 0.05
+    meeting_decay: float = 0.85
     format_version: int = FORMAT_VERSION
     parser_version: str = field(default_factory=parser_fingerprint)  # old indexes re-parse
 

@@ -322,13 +322,14 @@ class Searcher:
         if not intent.any:
             return hits
         ranked = [(hit, hit.score) for hit in hits]
+        weight, decay = self.config.intent_weight, self.config.meeting_decay
         if intent.asked and understood.speaker is None:
-            ranked = boost(ranked, lambda h: member_asks(h.passage.text, [s.role for s in h.passage.speakers]))
+            ranked = boost(ranked, lambda h: member_asks(h.passage.text, [s.role for s in h.passage.speakers]), weight)
         if intent.promised:
             rows = self.action_rows
-            ranked = boost(ranked, lambda h: h.row in rows)
-        if intent.change:
-            ranked = spread(ranked, lambda h: h.passage.meeting_date)
+            ranked = boost(ranked, lambda h: h.row in rows, weight)
+        if intent.change and decay < 1:
+            ranked = spread(ranked, lambda h: h.passage.meeting_date, decay)
         return [replace(hit, score=score) for hit, score in ranked]
 
     @cached_property

@@ -20,15 +20,15 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-# A bonus the size of a first place in BM25 at k=10 (1/11) lifts a passage of the right kind
-# over one merely on topic, but not over one far better on topic. Set by hand on the tuning
-# half of the project's own questions (eval/tune.py); see README.
+# A bonus about the size of a first place in BM25 at k=10 (1/11) lifts a passage of the right
+# kind over one merely on topic, but not over one far better on topic. The engine passes the
+# tuned values from indexer.config (intent_weight, meeting_decay); these are the defaults.
 INTENT_WEIGHT = 0.05
 INTENT_DEPTH = 30
 # For "change" questions: a hit's score is multiplied by this for each better-ranked hit
 # already taken from the same meeting, so a second meeting's best passage can overtake a
 # first meeting's fourth.
-SAME_MEETING_DECAY = 0.7
+SAME_MEETING_DECAY = 0.85
 
 ASKED_RE = re.compile(
     r"\b(?:members?|councillors?|cllrs?|panel|questions?)\b.{0,60}?"

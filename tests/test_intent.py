@@ -75,4 +75,4 @@ def test_promises_rank_the_actions_and_their_updates(fake_searcher):
 
 def test_change_questions_draw_on_several_meetings(fake_searcher):
     result = fake_searcher.search("How did knife crime change between 2019 and 2025?")
-    assert len({h.passage.meeting_date for h in result.hits[:5]}) >= 4
+    assert len({h.passage.meeting_date for h in result.hits[:5]}) >= 3
