@@ -26,7 +26,10 @@ from indexer.store import LoadedIndex, index_lock, load_index, write_index
 
 # Settings that only shape the BM25 index (rebuilt on every run anyway) or apply at
 # query time: an old index's records and vectors stay reusable when only these change.
-NOT_AFFECTING_RECORDS = frozenset({"bm25_k1", "bm25_b", "bm25_method", "rrf_k", "dense_weight"})
+NOT_AFFECTING_RECORDS = frozenset({
+    "bm25_k1", "bm25_b", "bm25_method", "rrf_k", "dense_weight", "synonym_weight", "expansion_weight", "dense_expansions",
+    "intent_weight", "meeting_decay",
+})
 
 # Below this many files a progress bar for reading and parsing is just noise.
 FILE_BAR_MIN = 20

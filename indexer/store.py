@@ -75,7 +75,9 @@ LEXICAL = "lexical"
 REQUIRED = (PASSAGES, DOCUMENTS, ACTIONS, TEXTS, EMBEDDINGS, DENSE, f"{LEXICAL}/lexical.json")
 
 # Applied at query time only, so an index built with another value is still valid.
-QUERY_TIME_FIELDS = frozenset({"rrf_k", "dense_weight"})
+QUERY_TIME_FIELDS = frozenset({
+    "rrf_k", "dense_weight", "synonym_weight", "expansion_weight", "dense_expansions", "intent_weight", "meeting_decay",
+})
 
 PACKAGES = (
     "numpy", "faiss-cpu", "bm25s", "PyStemmer", "sentence-transformers", "torch",
