@@ -39,13 +39,28 @@ REPORT_START_RE = re.compile(
 LABEL_RE = re.compile(
     r"^[ \t#*]*(?P<label>title|date\s*(?:&|and)\s*time|date|time|venue|location|attendees|present|(?:also|members|officers)\s+present|"
     r"(?:also\s+)?in\s+attendance|officers(?:\s+in\s+attendance)?|apologies(?:\s+for\s+absence)?|to|from|by|subject|reference|originator)[ \t*]*"
-    r"(?::|(?<=apologies)(?=[ \t]*$)|(?<=attendees)(?=[ \t]*$))[ \t]*(?P<value>.*)$",
+    # ":" (or ":-", or a dash in older minutes: "Present - …"), or a roster label alone on its line.
+    r"(?::-?|[ \t]+[–—-](?=[ \t]|$)|(?<=apologies)(?=[ \t]*$)|(?<=attendees)(?=[ \t]*$)|(?<=present)(?=[ \t]*$)|(?<=attendance)(?=[ \t]*$))"
+    r"[ \t]*(?P<value>.*)$",
     re.I,
 )
 ROSTER_LABELS = {
     "attendees", "present", "also present", "members present", "officers present", "in attendance",
     "also in attendance", "apologies", "apologies for absence", "officers", "officers in attendance",
 }
+# The header row of a table of attendees: "| Name | Role |", "Attendee | Organisation".
+ROSTER_TABLE_WORDS = r"(?:name|attendees?|members?|role|title|position|office|organi[sz]ation|representing|initials|job\s+title)"
+ROSTER_TABLE_HEADER_RE = re.compile(
+    rf"^\s*\|?\s*(?:name|attendees?|members?)\s*(?:\||\t|\s{{3,}})\s*{ROSTER_TABLE_WORDS}(?:\s*(?:\||\t|\s{{3,}})\s*{ROSTER_TABLE_WORDS})*\s*\|?\s*$",
+    re.I,
+)
+TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+# "Apologies were received from Cllr A and Mr B.": a sentence that lists who sent apologies.
+APOLOGIES_SENTENCE_RE = re.compile(
+    r"^\s*apologies\s+(?:for\s+absence\s+)?(?:were|had\s+been|have\s+been)\s+(?:received|given|submitted|tendered|noted)\s+"
+    r"(?:from|by|on\s+behalf\s+of)\s+(?P<value>.+)$",
+    re.I,
+)
 MINUTES_BODY_RE = re.compile(r"minutes\s+of\s+(?:a|the)\s+(?:\w+\s+)?meeting\s+of\s+(?:the\s+)?(?P<body>.+?)\s+held\b", re.I)
 NEXT_MEETING_RE = re.compile(r"date\s+of\s+(?:the\s+)?next\s+(?:meeting\s+of\s+(?:the\s+)?)?(?P<body>[^:\n]{3,80}?)\s*:\s*(?P<date>[^\n]+)", re.I)
 PREVIOUS_MEETING_RE = re.compile(
@@ -177,6 +192,14 @@ def read_title_block(lines: list[Line], seg: Segment) -> TitleBlock:
     block = TitleBlock()
     i = seg.first
     while i < seg.last:
+        unlabelled = _unlabelled_roster(lines[i].text)
+        if unlabelled is not None:
+            label, value = unlabelled
+            roster_lines, end = _roster_region(lines, i, seg.last, value)
+            block.roster.append((label, roster_lines))
+            block.consumed.update(range(i, end))
+            i = end
+            continue
         m = LABEL_RE.match(lines[i].text)
         if not m or NUMBER_RE.match(lines[i].text):
             i += 1
@@ -207,6 +230,14 @@ def read_title_block(lines: list[Line], seg: Segment) -> TitleBlock:
     return block
 
 
+def _unlabelled_roster(text: str) -> tuple[str, str] | None:
+    """A roster that opens without a label: a table's header row, or a sentence of apologies."""
+    if ROSTER_TABLE_HEADER_RE.match(text):
+        return "attendees", ""
+    m = APOLOGIES_SENTENCE_RE.match(text)
+    return ("apologies", m.group("value")) if m else None
+
+
 def _roster_label(label: str) -> str:
     """Labels that mean the same status, as the roster reader knows them."""
     if label.startswith("apologies"):
@@ -227,9 +258,11 @@ def _roster_region(lines: list[Line], i: int, stop: int, value: str) -> tuple[li
     while j < stop:
         line = lines[j]
         s = line.stripped
-        if not s:
+        if not s or TABLE_RULE_RE.match(s):
             j += 1
             continue
+        if ROSTER_TABLE_HEADER_RE.match(s) or APOLOGIES_SENTENCE_RE.match(s):
+            break
         if LABEL_RE.match(line.text) or NUMBER_RE.match(line.text) or re.match(r"^#{1,6}\s+\d", s) or URL_LINE_RE.match(s):
             break
         if region and not is_roster_line(s) and not _continues_entry(" ".join(r.text for r in region), s):
