@@ -29,7 +29,13 @@ START_MARKERS: tuple[tuple[re.Pattern[str], DocumentKind], ...] = (
     (re.compile(r"^\s*minutes\s+of\s+(?:a|the)\s+(?:\w+\s+)?meeting\s+of\b", re.I), DocumentKind.MINUTES),
     (re.compile(r"^\s*#*\s*(?:\*\*)?\s*(?:meeting\s+notes|notes\s+of\s+(?:a|the)\s+meeting)\s*(?:\*\*)?\s*$", re.I), DocumentKind.MEETING_NOTES),
     (re.compile(r"^\s*#*\s*(?:\*\*)?\s*(?:record\s+of\s+(?:a\s+)?decision|decision\s+(?:record|notice))\s*(?:\*\*)?\s*$", re.I), DocumentKind.DECISION),
-    (re.compile(r"^\s*questions\s+to\s+the\s+(?:police\s+and\s+crime\s+)?(?:commissioner|pcc)\b.{0,60}$", re.I), DocumentKind.QUESTIONS),
+    # Members' or the public's questions to the commissioner, in any of the titles' wordings.
+    (re.compile(
+        r"^\s*#*\s*(?:\*\*)?\s*(?:(?:written|members['’]?|public)\s+)?questions\s+(?:to|for)\s+the\s+(?:police,?\s+(?:fire\s+and\s+)?(?:and\s+)?crime\s+)?(?:commissioner|pcc|pfcc)\b.{0,80}$|"
+        r"^\s*#*\s*(?:\*\*)?\s*(?:(?:written\s+)?questions\s+(?:from|by)\s+(?:the\s+)?(?:panel\s+)?(?:members|councillors|public)|"
+        r"(?:written|members?['’]?|panel\s+members?['’]?|public)\s+questions)\b.{0,80}$",
+        re.I,
+    ), DocumentKind.QUESTIONS),
     (re.compile(r"^\s*\S.{0,60}\bwork\s+programme\b.{0,40}$", re.I), DocumentKind.WORK_PROGRAMME),
     (re.compile(r"^\s*by:\s+\S", re.I), DocumentKind.REPORT),
 )
@@ -114,7 +120,7 @@ def find_segments(lines: list[Line]) -> list[Segment]:
                     continue
                 if kind in (DocumentKind.QUESTIONS, DocumentKind.WORK_PROGRAMME) and not title_like(s, max_words=14):
                     continue
-                if kind == DocumentKind.QUESTIONS and not _followed_by(lines, i, re.compile(r"^\s*(?:\d{1,2}[.)]|question\s+\d)", re.I), 8):
+                if kind == DocumentKind.QUESTIONS and not _followed_by(lines, i, re.compile(r"^\s*(?:\d{1,2}[.)]|q\.?\s*\d|question\s+(?:\d|no\b|from\b|by\b|asked\b))", re.I), 12):
                     continue
                 starts.append((_header_start(lines, i, kind), kind))
                 break
@@ -456,14 +462,66 @@ def decision_maker(header: list[str] | tuple[str, ...]) -> str | None:
     return None
 
 
+# What a title adds after a body's name: what the record is ("– Notes", ": meeting notes",
+# "MINUTES"), or the area ("– Wiltshire", "(Wiltshire)").
+TITLE_KIND_TAIL_RE = re.compile(r"(?:\s*[–—:|-]\s*|\s+)(?:meeting\s+|action\s+)?(?:notes|minutes|agenda)\s*$", re.I)
+TITLE_AREA_TAIL_RE = re.compile(r"\s*(?:[–—:|-]\s*(?P<dash>[^–—:|()-]+)|\((?P<paren>[^()]+)\))\s*$")
+
+
+def _title_parts(s: str) -> tuple[str, str | None]:
+    """A title line less what follows the body's name, and an area named there."""
+    s = TITLE_KIND_TAIL_RE.sub("", s)
+    m = TITLE_AREA_TAIL_RE.search(s)
+    if m:
+        tail = (m.group("dash") or m.group("paren") or "").strip()
+        area = find_area(tail)
+        if area is not None and len(tail.split()) <= 4:
+            return s[: m.start()], area
+    return s, None
+
+
+def _area_above(header: list[str] | tuple[str, ...], n: int) -> str | None:
+    """The area of the line above a body's name when that line is the area or its office
+    alone ("Wiltshire" / "Scrutiny and Accountability Board")."""
+    above_lines = [h for h in header[max(0, n - 3) : n] if kind_from_header([h]) is None and not DATE_LINE_RE.match(h)]
+    if not above_lines:
+        return None  # lines saying what the record is or when it was held are passed over
+    above = above_lines[-1]
+    area = find_area(above)
+    if area is None or _body_in(above) is not None or len(above.split()) > 8:
+        return None
+    rest = re.sub(re.escape(area), "", above, flags=re.I)
+    office = re.fullmatch(
+        r"[\s,]*(?:office\s+of\s+the\s+)?(?:police(?:,?\s+fire)?\s+and\s+crime\s+commissioner(?:\s+for)?|pcc|opcc|police|constabulary)?[\s,]*",
+        rest, re.I,
+    )
+    return area if office else None
+
+
+def titled_body(title: str) -> str | None:
+    """A body's name from a title field: "Scrutiny and Accountability Board (Northumbria)"
+    reads as "Northumbria Scrutiny and Accountability Board"."""
+    line, area = _title_parts(title)
+    if area is not None and find_area(line) is None:
+        line = f"{area} {line.strip()}"
+    return normalise_body(line)
+
+
 def body_from_header(header: list[str] | tuple[str, ...]) -> str | None:
-    """The first header line naming a body, read as its name."""
-    for s in header:
+    """The first header line naming a body, read as its name, with the area where the title
+    names one beside it (after a dash, in brackets, or alone on the line above)."""
+    for n, s in enumerate(header):
         m = TITLE_DASH_RE.match(s)
         found = _body_in(m.group("body")) if m else None
+        area = None
         if found is None and (title_like(s.rstrip("."), max_words=16) or (s.isupper() and len(s) < 120)):
-            found = _body_in(s)  # a heading line that is the name, not a sentence that mentions it
+            # a heading line that is the name, not a sentence that mentions it
+            line, area = _title_parts(s)
+            found = _body_in(line)
         if found:
+            area = area or _area_above(header, n)
+            if area is not None and find_area(found) is None:
+                found = f"{area} {found}"
             return normalise_body(found)
     return None
 
@@ -507,6 +565,8 @@ def kind_from_header(header: list[str] | tuple[str, ...]) -> DocumentKind | None
     """What the document's top lines say it is ("MINUTES", "Agenda", "DECISION NOTICE")."""
     for s in header[:12]:
         s = s.rstrip(":. ")
+        if NUMBER_RE.match(s) or OTHER_MEETING_RE.search(s):
+            continue  # an item ("1. Minutes of the last meeting"), or another meeting's record
         for pattern, kind in _KIND_HEADINGS:
             if pattern.fullmatch(s):
                 return kind
@@ -570,6 +630,16 @@ class KindEvidence:
     header: tuple[str, ...]  # header_lines()
     has_roster: bool  # attendees or apologies were listed
     fallback: str | None  # the manifest's document_type
+    text: str = ""  # the document's text
+
+
+# The forms of formal minutes: a resolution, minute numbers ("23/45", "PCP 12/24"), the
+# chair signing them as a correct record, a panel or committee deciding, councillors.
+FORMAL_MINUTES_RE = re.compile(
+    r"\bresolved\b|^\s*(?:[A-Z]{2,6}\s*)?\d{1,3}/\d{2,4}\b|\bcorrect\s+record\b|\bsigned\s+by\s+the\s+chair|"
+    r"\bthe\s+(?:panel|committee)\s+(?:agreed|noted|considered|received)\b|\b(?:cllr|councillor)\b|\bchairman\b",
+    re.I | re.M,
+)
 
 
 def _by_marker(e: KindEvidence) -> str | None:
@@ -577,7 +647,12 @@ def _by_marker(e: KindEvidence) -> str | None:
 
 
 def _by_report_fields(e: KindEvidence) -> str | None:
-    return DocumentKind.REPORT if e.fields.get("subject") or e.fields.get("to") else None
+    """A paper addressed to a meeting is a report, unless its subject or title is the
+    questions put to the commissioner ("Subject: Public questions")."""
+    if not (e.fields.get("subject") or e.fields.get("to")):
+        return None
+    named = kind_from_header([e.fields.get("subject", ""), e.fields.get("title", "")])
+    return DocumentKind.QUESTIONS if named == DocumentKind.QUESTIONS else DocumentKind.REPORT
 
 
 def _by_heading(e: KindEvidence) -> str | None:
@@ -592,8 +667,12 @@ def _by_roster(e: KindEvidence) -> str | None:
     """Who attended and what they said is a record of a meeting, never a report."""
     if not e.has_roster:
         return None
-    notes = any(re.search(r"\bnotes\b", s, re.I) for s in e.header[:8])
-    return DocumentKind.MEETING_NOTES if notes else DocumentKind.MINUTES
+    own = [s for s in e.header[:12] if not NUMBER_RE.match(s) and not OTHER_MEETING_RE.search(s)]
+    if any(re.search(r"\bnotes\b", s, re.I) for s in own):
+        return DocumentKind.MEETING_NOTES
+    if any(re.search(r"\bminutes\b", s, re.I) for s in own) or FORMAL_MINUTES_RE.search(e.text):
+        return DocumentKind.MINUTES
+    return DocumentKind.MEETING_NOTES  # a record of a meeting that keeps none of the forms of minutes
 
 
 def _by_manifest(e: KindEvidence) -> str | None:
@@ -618,8 +697,9 @@ def document_kind(
     fallback: str | None,
     header: tuple[str, ...] = (),
     has_roster: bool = False,
+    text: str = "",
 ) -> DocumentKind:
-    evidence = KindEvidence(marker_kind, fields, header, has_roster, fallback)
+    evidence = KindEvidence(marker_kind, fields, header, has_roster, fallback, text)
     found = next((k for k in (f(evidence) for f in KIND_FINDERS) if k), DocumentKind.REPORT)
     kind = DocumentKind(found)
     if kind == DocumentKind.REPORT and re.search(r"\bannual\s+report\b", fields.get("subject", ""), re.I):

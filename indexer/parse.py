@@ -18,7 +18,7 @@ from indexer.documents import (
     MINUTES_BODY_RE, OWN_WORDS_RE, DateEvidence, Segment, area_of, body_from_header, decision_maker, document_kind,
     document_title,
     find_segments, header_lines, inferred_range, meeting_date, minutes_header, next_meeting_body, normalise_body,
-    pack_date, read_title_block, report_author_role,
+    pack_date, read_title_block, report_author_role, titled_body,
 )
 from indexer.layout import Block, build_blocks, capitalised_share, furniture_lines, split_lines
 from indexer.read import ExtractedText
@@ -26,7 +26,7 @@ from indexer.records import AgendaItem, Attendee, Document, Paragraph, ParsedFil
 from indexer.roles import canonical_role
 from indexer.roster import parse_roster
 from indexer.speakers import find_speakers
-from indexer.vocabulary import MEETING_KINDS, DocumentKind
+from indexer.vocabulary import MEETING_KINDS, DocumentKind, find_area
 
 # Kinds whose numbered headings are agenda items in order, whatever their wording.
 ITEMISED_KINDS = MEETING_KINDS | {DocumentKind.AGENDA}
@@ -67,7 +67,7 @@ def parse_text(source: str, text: str, manifest: ManifestRow = ManifestRow()) ->
     for n, (seg, title_block, blocks) in enumerate(blocks_by_segment):
         seg_text = text[lines[seg.first].start : lines[seg.last - 1].end]
         top = tuple(header_lines(lines, seg))
-        kind = document_kind(seg.kind, title_block.fields, manifest.document_type, top, bool(title_block.roster))
+        kind = document_kind(seg.kind, title_block.fields, manifest.document_type, top, bool(title_block.roster), seg_text)
         header = minutes_header(lines, seg)
         body = _body(kind, title_block.fields, header, top, seg_text) or normalise_body(manifest.body)
         area = area_of(top, manifest.area, source, seg_text)
@@ -130,7 +130,7 @@ def _body(kind: str, fields: dict[str, str], header: str, top: tuple[str, ...], 
         return normalise_body(m.group("body")) if m else None
 
     def notes_title() -> str | None:
-        return normalise_body(fields["title"]) if kind == DocumentKind.MEETING_NOTES and fields.get("title") else None
+        return titled_body(fields["title"]) if kind == DocumentKind.MEETING_NOTES and fields.get("title") else None
 
     def addressed_to() -> str | None:
         return normalise_body(re.split(r"\s+[–—-]\s+", fields["to"])[0]) if fields.get("to") else None
@@ -144,7 +144,14 @@ def _body(kind: str, fields: dict[str, str], header: str, top: tuple[str, ...], 
     finders: tuple[Callable[[], str | None], ...] = (
         minutes_of, notes_title, addressed_to, office, lambda: body_from_header(top), next_meeting,
     )
-    return next((b for b in (f() for f in finders) if b), None)
+    found = next((b for b in (f() for f in finders) if b), None)
+    if found is not None and find_area(found) is None:
+        # "MINUTES OF A MEETING OF THE POLICE AND CRIME PANEL" under "WILTSHIRE POLICE AND
+        # CRIME PANEL": the heading's fuller name of the same body.
+        titled = body_from_header(top)
+        if titled and find_area(titled) and titled.lower().endswith(found.lower()):
+            return titled
+    return found
 
 
 # How an item number orders: its sequence and what follows ("4i" after "4"). A reference
