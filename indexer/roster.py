@@ -42,9 +42,15 @@ PAREN_ENTRY_RE = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<role>(?:[^()]|\([^()]*\
 # "Head of Finance Marcus Lyle (ML)", "Chief Executive (OPCC) Colin Dray (CD)": an office of
 # any wording, then the name whose initials close the line.
 TRAILING_INITIALS_RE = re.compile(r"^(?P<lead>.+?)\s*\((?P<initials>[A-Z]{2,4})\)\s*$")
+# Words that make a phrase an office, not a name: "Jane Doe, Head of Performance".
+OFFICE_WORDS_RE = re.compile(
+    r"\b(?:officer|head|director|manager|lead|adviser|advisor|analyst|secretary|clerk|treasurer|chair(?:man)?|member|"
+    r"inspector|superintendent|commissioner|constable|executive|solicitor|coordinator|co-ordinator)\b",
+    re.I,
+)
 # An office's owner written after it ("Chief Executive (OPCC)", "Chief Executive, OPCC"):
 # the office is the same.
-OWNER_AFTER_RE = re.compile(r"\s*(?:,\s*|\(\s*)(?:the\s+)?(?:OPCC|OPFCC|PCC|PFCC|Office\s+of\s+the\s+[^()]+)\)?\s*$", re.I)
+OWNER_AFTER_RE = re.compile(r"\s*(?:,\s*|\(\s*|\s+(?:of|for|to)\s+)(?:the\s+)?(?:OPCC|OPFCC|PCC|PFCC|Office\s+of\s+the\s+[^()]+)\)?\s*$", re.I)
 # "Tom Reed (TR) Chief Constable", "Tom Reed (TR) – Chief Constable": initials between name and office.
 INITIALS_ENTRY_RE = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<initials>[A-Z]{2,4})\)\s*[–—:,-]?\s*(?P<role>[^()]*)$")
 # "Chair: Cllr Ann Bell".
@@ -239,7 +245,14 @@ def _office(text: str | None) -> str | None:
     """The office an entry's words name, its owner after it set aside."""
     if not text:
         return None
-    return canonical_role(text) or canonical_role(OWNER_AFTER_RE.sub("", text))
+    found = canonical_role(text) or canonical_role(OWNER_AFTER_RE.sub("", text))
+    # "DCC (Temporary)", "Chief Constable (Lancashire Constabulary)": a note in brackets.
+    found = found or canonical_role(re.sub(r"\s*\([^()]*\)\s*$", "", text))
+    if found is None:
+        # A joint post is the first office named: "Chief Executive & Monitoring Officer".
+        first = re.split(r"\s*(?:&|/|,|\band\b)\s*", text, maxsplit=1)[0]
+        found = canonical_role(first) if first != text else None
+    return found
 
 
 def _entry(raw_name: str, role_text: str | None, role: str | None = None, initials: str | None = None) -> RosterEntry:
@@ -316,6 +329,17 @@ def _initials_last(entry: str) -> RosterEntry | None:
     return None
 
 
+def _comma_entry(entry: str) -> RosterEntry | None:
+    """"Jane Doe, Chief Constable"; "Jane Doe, Head of Performance": a name, then its office."""
+    m = re.match(r"^(?P<name>[^,()]+),\s*(?P<role>.+)$", entry)
+    if not m or not _name_ok(m.group("name")) or len(clean_name(m.group("name")).split()) < 2 and not TITLED_RE.match(m.group("name")):
+        return None
+    role = m.group("role").strip()
+    if _office(role) is None and not OFFICE_WORDS_RE.search(role):
+        return None
+    return _entry(m.group("name"), role)
+
+
 def _dash_entry(entry: str) -> RosterEntry | None:
     """"Matthew Scott – Police and Crime Commissioner (PCC)"."""
     m = DASH_ENTRY_RE.match(entry)
@@ -365,10 +389,13 @@ def _bare_name(entry: str) -> RosterEntry | None:
         return None
     if len(name.split()) < 2 and not TITLED_RE.match(raw):
         return None
+    of = re.match(r"^(?P<office>.+?)\s+of\s+", name)
+    if of and OFFICE_WORDS_RE.search(of.group("office")):
+        return None  # "Head of Strategy" is an office, not a peer
     return _entry(raw, None)
 
 
-ENTRY_READERS = (_initials_entry, _initials_last, _dash_entry, _paren_entry, _role_first, _bare_name)
+ENTRY_READERS = (_initials_entry, _initials_last, _dash_entry, _paren_entry, _role_first, _comma_entry, _bare_name)
 
 
 _KEPT_CAPITALS = frozenset(POST_NOMINALS)
