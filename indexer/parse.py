@@ -26,7 +26,7 @@ from indexer.records import AgendaItem, Attendee, Document, Paragraph, ParsedFil
 from indexer.roles import canonical_role
 from indexer.roster import parse_roster
 from indexer.speakers import find_speakers
-from indexer.vocabulary import MEETING_KINDS, DocumentKind, find_area
+from indexer.vocabulary import HONORIFIC_PATTERN, MEETING_KINDS, DocumentKind, find_area
 
 # Kinds whose numbered headings are agenda items in order, whatever their wording.
 ITEMISED_KINDS = MEETING_KINDS | {DocumentKind.AGENDA}
@@ -168,8 +168,47 @@ def _item_number_value(number: str) -> tuple[int, str]:
     return (int(m.group(1)), m.group(2)) if m else (0, number)
 
 
+# "(Cllr Shane Mochrie-Cox, Gravesham Borough Council)": who put the question above it.
 QUESTION_BY_RE = re.compile(
-    r"^\(?(?P<name>(?:Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr)\.?\s+[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*){0,3})\s*,\s*[^()]{3,80}\)?$"
+    rf"^\(?(?P<name>(?:{HONORIFIC_PATTERN}\s+)+[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*){{0,3}})\s*,\s*[^()]{{3,80}}\)?$"
+)
+
+
+@dataclass(frozen=True)
+class SpeakerContext:
+    """What a paragraph with no speaker of its own may take its speaker from."""
+
+    block: Block
+    previous: Speaker | None  # the last speaker named before it
+    inherited: tuple[Speaker, ...]  # who introduced the list it belongs to
+    author: Speaker | None  # a report's author, once their own words begin
+    heading: str  # the section or item it sits under
+    meeting: bool
+
+
+def _continued(c: SpeakerContext) -> list[Speaker]:
+    """The rest of a paragraph broken by a page header ("… the CC said that / the figures …")."""
+    return [c.previous] if c.block.kind == "paragraph" and c.block.text[:1].islower() and c.previous else []
+
+
+def _listed_under(c: SpeakerContext) -> list[Speaker]:
+    """"the CC advised: o … o …": the list is still his."""
+    return list(c.inherited) if c.block.kind == "subbullet" else []
+
+
+def _authors_words(c: SpeakerContext) -> list[Speaker]:
+    return [c.author] if c.author is not None and _reads_as_words(c.block.text) else []
+
+
+def _form_heading(c: SpeakerContext) -> list[Speaker]:
+    """On a form, comments sit under the office that wrote them ("Chief Executive:")."""
+    role = canonical_role(c.heading.rstrip(" :")) if c.heading else None
+    return [Speaker(role=role, name=None, as_named=c.heading.rstrip(" :"))] if role and not c.meeting else []
+
+
+# Tried in order for a paragraph that names no speaker; the first that finds one decides.
+SPEAKER_FALLBACKS: tuple[Callable[[SpeakerContext], list[Speaker]], ...] = (
+    _continued, _listed_under, _authors_words, _form_heading,
 )
 
 
@@ -305,17 +344,16 @@ def _items_and_paragraphs(
         if item is None and meeting:
             continue  # the header before the first item: title, letterhead
         speakers, last = find_speakers(block.text, roster, previous)
-        if not speakers and block.kind == "paragraph" and block.text[:1].islower() and previous:
-            speakers = [previous]  # the rest of a paragraph broken by a page header
-        if not speakers and block.kind == "subbullet" and inherited:
-            speakers = list(inherited)  # "the CC advised: o … o …" — the list is still his
-        if not speakers and author is not None and i >= author_from and _reads_as_words(block.text):
-            speakers = [author]
         if not speakers:
-            # On a form, comments sit under the office that wrote them ("Chief Executive:").
-            heading_role = canonical_role((section or (item.title if item else "") or "").rstrip(" :"))
-            if heading_role and not meeting:
-                speakers = [Speaker(role=heading_role, name=None, as_named=(section or item.title).rstrip(" :"))]  # type: ignore[union-attr]
+            context = SpeakerContext(
+                block=block,
+                previous=previous,
+                inherited=inherited,
+                author=author if i >= author_from else None,
+                heading=section or (item.title if item else "") or "",
+                meeting=meeting,
+            )
+            speakers = next((found for found in (f(context) for f in SPEAKER_FALLBACKS) if found), [])
         attribution = QUESTION_BY_RE.match(block.text)
         if attribution and not speakers:
             # "(Cllr Shane Mochrie-Cox, Gravesham Borough Council)" names who asked the
