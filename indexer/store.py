@@ -86,6 +86,9 @@ class IndexedFile:
     passages: tuple[int, int]
     documents: tuple[int, int]
     actions: tuple[int, int]
+    # sha256 of the manifest row the file was parsed with: an edited row (body, date, area)
+    # means the file must be parsed again, though its bytes are the same.
+    row_sha256: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -177,6 +180,7 @@ def _write_contents(
     config: IndexConfig,
     file_hashes: Mapping[str, str],
     hnsw_threshold: int,
+    row_hashes: Mapping[str, str | None] | None = None,
 ) -> str:
     """Every file but the manifest; returns the dense index's type name."""
     passages = [p for pf in parsed_files for p in pf.passages]
@@ -189,6 +193,7 @@ def _write_contents(
             {
                 "source": pf.source,
                 "sha256": file_hashes.get(pf.source),
+                "row_sha256": (row_hashes or {}).get(pf.source),
                 "passages": len(pf.passages),
                 "documents": len(pf.documents),
                 "actions": len(pf.actions),
@@ -313,10 +318,12 @@ def write_index(
     errors: Sequence[str],
     *,
     hnsw_threshold: int = HNSW_THRESHOLD,
+    row_hashes: Mapping[str, str | None] | None = None,
 ) -> dict[str, Any]:
     """Write a complete index to `index_dir`, replacing any index there atomically.
 
     `embeddings` rows follow the passages of `parsed_files`, concatenated in order.
+    `row_hashes` gives, per source, the sha256 of the manifest row it was parsed with.
     Returns the manifest written.
     """
     target = Path(index_dir)
@@ -340,7 +347,7 @@ def write_index(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        dense_type = _write_contents(tmp, parsed_files, vectors, config, file_hashes, hnsw_threshold)
+        dense_type = _write_contents(tmp, parsed_files, vectors, config, file_hashes, hnsw_threshold, row_hashes)
         checksums = _checksums_and_fsync(tmp)
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -491,7 +498,7 @@ def _file_table(folder: Path, rows: Sequence[Mapping[str, Any]], counts: tuple[i
         for row in rows:
             sizes = (int(row["passages"]), int(row["documents"]), int(row["actions"]))
             ranges = [(at[i], at[i] + sizes[i]) for i in range(3)]
-            files.append(IndexedFile(str(row["source"]), row.get("sha256"), *ranges))
+            files.append(IndexedFile(str(row["source"]), row.get("sha256"), *ranges, row_sha256=row.get("row_sha256")))
             at = [end for _, end in ranges]
     except (KeyError, TypeError, ValueError) as exc:
         raise _damaged(folder, TEXTS, f"is unreadable ({_one_line(exc)})") from exc
