@@ -498,6 +498,14 @@ def _area_above(header: list[str] | tuple[str, ...], n: int) -> str | None:
     return area if office else None
 
 
+def _area_continued(header: list[str] | tuple[str, ...], n: int) -> str | None:
+    """The area of a title continued on the next line: "Joint Independent Audit Committee" /
+    "of the Wiltshire Police and Crime Commissioner and the Chief Constable"."""
+    if n + 1 >= len(header) or not re.match(r"^(?:of|for)\s+(?:the\s+)?\S", header[n + 1], re.I):
+        return None
+    return find_area(header[n + 1])
+
+
 def titled_body(title: str) -> str | None:
     """A body's name from a title field: "Scrutiny and Accountability Board (Northumbria)"
     reads as "Northumbria Scrutiny and Accountability Board"."""
@@ -519,7 +527,7 @@ def body_from_header(header: list[str] | tuple[str, ...]) -> str | None:
             line, area = _title_parts(s)
             found = _body_in(line)
         if found:
-            area = area or _area_above(header, n)
+            area = area or _area_above(header, n) or _area_continued(header, n)
             if area is not None and find_area(found) is None:
                 found = f"{area} {found}"
             return normalise_body(found)
