@@ -44,13 +44,15 @@ REPORT_START_RE = re.compile(
 )
 LABEL_RE = re.compile(
     r"^[ \t#*]*(?P<label>title|date\s*(?:&|and)\s*time|date|time|venue|location|attendees|present|(?:also|members|officers)\s+present|"
-    r"(?:also\s+)?in\s+attendance|officers(?:\s+in\s+attendance)?|apologies(?:\s+for\s+absence)?|to|from|by|subject|reference|originator)[ \t*]*"
+    r"(?:also\s+)?in\s+attendance|officers(?:\s+in\s+attendance)?|apologies(?:\s+for\s+absence)?|(?:panel\s+|co-opted\s+|independent\s+)?members|to|from|by|subject|reference|originator)[ \t*]*"
     # ":" (or ":-", or a dash in older minutes: "Present - …"), or a roster label alone on its line.
     r"(?::-?|[ \t]+[–—-](?=[ \t]|$)|(?<=apologies)(?=[ \t]*$)|(?<=attendees)(?=[ \t]*$)|(?<=present)(?=[ \t]*$)|(?<=attendance)(?=[ \t]*$))"
     r"[ \t]*(?P<value>.*)$",
     re.I,
 )
-ROSTER_LABELS = {
+# Labels that head a roster only when names follow them: "Members:" may open a sentence.
+NAMES_ONLY_LABELS = {"members", "panel members", "co-opted members", "independent members"}
+ROSTER_LABELS = NAMES_ONLY_LABELS | {
     "attendees", "present", "also present", "members present", "officers present", "in attendance",
     "also in attendance", "apologies", "apologies for absence", "officers", "officers in attendance",
 }
@@ -213,6 +215,9 @@ def read_title_block(lines: list[Line], seg: Segment) -> TitleBlock:
         label = re.sub(r"\s+", " ", m.group("label").lower())
         label = "date" if label.startswith("date") else label
         value = m.group("value").strip()
+        if label in NAMES_ONLY_LABELS and value and not _names_follow(value):
+            i += 1
+            continue
         if label in ROSTER_LABELS:
             roster_lines, end = _roster_region(lines, i, seg.last, value)
             block.roster.append((_roster_label(label), roster_lines))
@@ -234,6 +239,12 @@ def read_title_block(lines: list[Line], seg: Segment) -> TitleBlock:
         block.consumed.update(consumed)
         i = consumed[-1] + 1
     return block
+
+
+def _names_follow(value: str) -> bool:
+    from indexer.roster import is_roster_line
+
+    return is_roster_line(value)
 
 
 def _unlabelled_roster(text: str) -> tuple[str, str] | None:

@@ -125,6 +125,7 @@ def _row_text(text: str) -> str:
 def is_roster_line(text: str) -> bool:
     """Does this line continue an attendee block (an organisation header or names)?"""
     text = _row_text(text) if _table_row(text) else _strip_bullet(text)
+    text = re.sub(r"(?:\s+and|\s*[,;])$", "", text)  # "Councillors Ashworth, Coles and" / "Dalby"
     if not text or len(text) > 300:
         return False
     if _table_row(text):
@@ -220,7 +221,30 @@ def split_entries(text: str) -> list[str]:
         current += ch
         i += 1
     parts.append(current)
-    return [p.replace(" \0 ", " and ").replace("\1", ",").strip(" .;") for p in parts if p.strip(" .;")]
+    pieces = [p.replace(" \0 ", " and ").replace("\1", ",").strip(" .;") for p in parts if p.strip(" .;")]
+    return _plural_titles(pieces)
+
+
+PLURAL_TITLE_RE = re.compile(r"^(?P<title>Councillors|Cllrs\.?|County\s+Councillors)\s+(?P<rest>.+)$", re.I)
+_SURNAME_ONLY_RE = re.compile(r"^(?:[A-Z]\.?\s+){0,3}[A-Z][\w'’\-]+(?:\s*\([^()]+\))?$")
+
+
+def _plural_titles(pieces: list[str]) -> list[str]:
+    """"Councillors Abbott, Baker and Clarke": the title of the first is each one's, up to
+    an entry with a title or office of its own."""
+    out: list[str] = []
+    title: str | None = None
+    for piece in pieces:
+        m = PLURAL_TITLE_RE.match(piece)
+        if m:
+            title = "Councillor"
+            piece = f"{title} {m.group('rest')}"
+        elif title and _SURNAME_ONLY_RE.match(piece) and not TITLED_RE.match(piece) and _office(piece) is None:
+            piece = f"{title} {piece}"
+        else:
+            title = None
+        out.append(piece)
+    return out
 
 
 def clean_name(name: str) -> str:
@@ -245,6 +269,7 @@ def _office(text: str | None) -> str | None:
     """The office an entry's words name, its owner after it set aside."""
     if not text:
         return None
+    text = re.sub(r"^in\s+the\s+(?=chair)", "", text.strip(), flags=re.I)  # "(in the Chair)"
     found = canonical_role(text) or canonical_role(OWNER_AFTER_RE.sub("", text))
     # "DCC (Temporary)", "Chief Constable (Lancashire Constabulary)": a note in brackets.
     found = found or canonical_role(re.sub(r"\s*\([^()]*\)\s*$", "", text))
@@ -478,8 +503,10 @@ def parse_roster(regions: list[tuple[str, list[Line]]], *, panel: bool = False) 
 
 
 def _complete(chunk: str) -> bool:
+    # "… Mrs A Lund - Chief" / "Finance Officer": an office's first word ends no entry.
     return chunk.count("(") == chunk.count(")") and not re.search(
-        rf"(?:[,;]|\band|\bof|\bthe|\b{HONORIFIC_PATTERN}|\b[A-Z])\s*$", chunk
+        rf"(?:[,;]|\band|\bof|\bthe|\b{HONORIFIC_PATTERN}|\b[A-Z]|\b(?:Chief|Deputy|Assistant|Acting|Temporary|Interim|Head|Vice|Director))\s*$",
+        chunk,
     )
 
 
