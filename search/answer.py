@@ -9,7 +9,7 @@ paraphrase of something unrelated.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from indexer.records import Passage, Speaker
@@ -55,6 +55,7 @@ class Answer:
     nearest: tuple[Hit, ...]  # shown when not answered, labelled as the nearest passages
     generated: bool = False  # written by the configured language model, its quotes checked
     dropped_claims: int = 0  # the model's claims removed because a quote was not in its passage
+    notice: str | None = None  # why the configured model was not used for this answer (it failed)
 
 
 def _speaker_label(s: Speaker) -> str:
@@ -63,17 +64,30 @@ def _speaker_label(s: Speaker) -> str:
     return s.name or s.role or s.as_named
 
 
-def answer(searcher: Searcher, question: str, **filters: object) -> Answer:
+def answer(searcher: Searcher, question: str, *, use_model: bool = True, **filters: object) -> Answer:
+    """The answer to `question`: the configured model's checked claims when there is one
+    (and `use_model`), else, or when the model fails, the quoted answer, with a notice
+    saying why the model was not used."""
     result: SearchResult = searcher.search(question, k=PASSAGES, **filters)  # type: ignore[arg-type]
     if result.weak or not result.hits:
         return Answer(question, result.understood, False, NO_ANSWER, (), result.hits[:5])
-    from search.generate import configured_endpoint
+    from search.generate import ModelUnavailable, configured_endpoint
 
-    endpoint = configured_endpoint()
+    endpoint = configured_endpoint() if use_model else None
+    notice = None
     if endpoint is not None:
-        generated = _generated_answer(endpoint, question, result)
+        try:
+            generated = _generated_answer(endpoint, question, result)
+        except ModelUnavailable as exc:
+            generated, notice = None, f"{' '.join(str(exc).split())}; this answer is quoted from the records instead."
         if generated is not None:
             return generated
+    quoted = _quoted_answer(searcher, question, result)
+    return replace(quoted, notice=notice) if notice else quoted
+
+
+def _quoted_answer(searcher: Searcher, question: str, result: SearchResult) -> Answer:
+    """The sentences of the top passages that best answer the question, in date order."""
     query_terms = set(tokenize(result.understood.text))
     candidates: list[tuple[float, int, int, str, Hit]] = []
     for rank, hit in enumerate(result.hits):
@@ -166,6 +180,7 @@ def answer_json(a: Answer) -> dict[str, object]:
         "answered": a.answered,
         "generated": a.generated,
         "dropped_claims": a.dropped_claims,
+        "notice": a.notice,
         "answer": a.text,
         "citations": [citation_json(c) for c in a.citations],
         "nearest": [hit_json(h) for h in a.nearest],

@@ -551,7 +551,29 @@ def _tidy(text: str) -> str:
     return text.strip(" ,;:-–—").rstrip("?!. ").strip(" ,;:-–—")
 
 
+# A numeric date after a date word ("since 2023-13-45"): one that is not a real date is an
+# error to report, not words to search for.
+_RE_NUMERIC_DATE = re.compile(
+    rf"\b{_PREP}\s+(?P<d>\d{{4}}-\d{{1,2}}(?:-\d{{1,2}})?|\d{{1,2}}/\d{{1,2}}/(?:\d{{4}}|\d{{2}}))(?![\w/-])",
+    re.IGNORECASE,
+)
+
+
+def _check_numeric_dates(text: str) -> None:
+    for m in _RE_NUMERIC_DATE.finditer(text):
+        d = m["d"]
+        if re.fullmatch(r"(\d{4})-(\d{2})", d) and int(d[5:]) == (int(d[:4]) + 1) % 100:
+            continue  # "2023-24", a financial year
+        padded = re.sub(r"^(\d{4})-(\d)(?=-|$)", r"\1-0\2", d)
+        padded = re.sub(r"^(\d{4}-\d{2})-(\d)$", r"\1-0\2", padded)
+        if _parse_point(padded) is None:
+            raise QueryError(
+                f"dates: {m.group(0).strip()!r} is not a real date; write it as YYYY-MM-DD, YYYY-MM or YYYY"
+            )
+
+
 def _dates(text: str, today: date) -> tuple[str, date | None, date | None, list[str]]:
+    _check_numeric_dates(text)
     hits = _find_dates(text, today)
     if not hits:
         return text, None, None, []

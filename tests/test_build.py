@@ -244,7 +244,7 @@ def test_crash_during_the_write_keeps_the_old_index(corpus: Path, monkeypatch: p
         raise OSError("no space left on device")
 
     monkeypatch.setattr(LexicalIndex, "save", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(ScrutinyError, match="no space left on device"):
         build(corpus)
     assert set(store.load_index(corpus.parent / "index").texts) == set(FILES)
     assert leftovers(corpus.parent / "index") == []

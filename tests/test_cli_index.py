@@ -93,8 +93,10 @@ def one_line_error(result: Result) -> str:
 
 
 def siblings(target: Path) -> list[str]:
-    """Temp and old folders a write leaves beside the index."""
-    return sorted(p.name for p in target.parent.iterdir() if p.name.startswith(f".{target.name}."))
+    """Temp and old folders a write leaves beside the index (not the writers' lock file,
+    which stays by design)."""
+    lock = f".{target.name}.lock"
+    return sorted(p.name for p in target.parent.iterdir() if p.name.startswith(f".{target.name}.") and p.name != lock)
 
 
 # -- the report ----------------------------------------------------------------------

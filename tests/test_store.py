@@ -99,7 +99,10 @@ def write_sample(index_dir: Path, texts: dict[str, str] = SAMPLE, **kwargs: Any)
 
 
 def leftovers(index_dir: Path) -> list[str]:
-    return sorted(p.name for p in index_dir.parent.iterdir() if p.name.startswith(f".{index_dir.name}."))
+    """Temporary and swapped-out folders left beside the index (the writers' lock file,
+    which stays by design, is not one)."""
+    lock = f".{index_dir.name}.lock"
+    return sorted(p.name for p in index_dir.parent.iterdir() if p.name.startswith(f".{index_dir.name}.") and p.name != lock)
 
 
 # -- round trip --------------------------------------------------------------------
@@ -187,7 +190,8 @@ def test_model_mismatch_refused(tmp_path: Path) -> None:
     with pytest.raises(IndexMismatchError) as exc_info:
         store.load_index(tmp_path / "index", config=IndexConfig())
     message = _refusal(exc_info)
-    assert "all-MiniLM-L6-v2" in message and FAKE.name in message and "scrutiny index --rebuild" in message
+    assert "all-MiniLM-L6-v2" in message and FAKE.name in message and "--rebuild" in message
+    assert f"--index {tmp_path / 'index'}" in message  # the command names the index it rebuilds
 
     with pytest.raises(IndexMismatchError) as exc_info:
         store.load_index(tmp_path / "index", embedder_fingerprint="0" * 64)
@@ -277,7 +281,7 @@ def test_crash_while_writing_keeps_the_old_index(tmp_path: Path, monkeypatch: py
         raise OSError("disk full")
 
     monkeypatch.setattr(store, "save_dense", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ScrutinyError, match="disk full"):  # one line for the user, not an OSError traceback
         write_sample(tmp_path / "index", NEW)
     assert store.load_index(tmp_path / "index").texts == SAMPLE
     assert leftovers(tmp_path / "index") == []
@@ -294,7 +298,7 @@ def test_failed_swap_puts_the_old_index_back(tmp_path: Path, monkeypatch: pytest
         os.rename(src, dst)
 
     monkeypatch.setattr(store, "_rename", rename)
-    with pytest.raises(OSError, match="rename failed"):
+    with pytest.raises(ScrutinyError, match="rename failed"):
         write_sample(tmp_path / "index", NEW)
     assert store.load_index(tmp_path / "index").texts == SAMPLE
     assert leftovers(tmp_path / "index") == []

@@ -174,7 +174,11 @@ def test_a_research_session_in_the_browser(served: str) -> None:
         first.locator(".item-context .here").wait_for(timeout=WAIT_MS)
         assert first.locator(".passage").inner_text().split("\n")[0][:60] in first.locator(".item-text").inner_text()
 
-        # Downloads work with files served only from the app's own temp folder.
+        # Downloads work with files served only from the app's own temp folder, written
+        # only when asked for.
+        assert not page.locator("#download-csv").is_visible()
+        page.locator("#export-button").click()
+        page.locator("#download-csv").wait_for(state="visible", timeout=WAIT_MS)
         with page.expect_download() as download:
             page.locator("#download-csv").click()
         rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
@@ -238,10 +242,11 @@ def test_a_research_session_in_the_browser(served: str) -> None:
         pick(page, "#speaker", "Any speaker")
         wait_for_text(page, "#understood", r"no filters")
         search(page, "%%% !!! ***")
-        toast = wait_for_text(page, ".toast-body", r"no words to search for")
-        message = [line for line in toast.splitlines() if "no words to search for" in line]
-        assert message == ["The query has no words to search for: give keywords or a question"]
-        assert "Traceback" not in toast and 'File "' not in toast
+        # The error takes the results' place: the previous query's cards do not stay under it.
+        shown = wait_for_text(page, "#understood", r"no words to search for")
+        assert shown.strip() == "Error: The query has no words to search for: give keywords or a question"
+        assert page.locator("#results article.card").count() == 0
+        assert "Traceback" not in shown and 'File "' not in shown
         search(page, "")
         wait_for_text(page, "#results", r"Type keywords")
 

@@ -391,3 +391,35 @@ def test_filter_choices_come_from_the_index(state: h.AppState) -> None:
     kinds = [value for _, value in h.kind_choices(state.searcher)]
     assert {"minutes", "meeting notes", "report"} <= set(kinds)
 
+
+
+def test_markdown_export_keeps_links_and_images_from_the_records_inert(state: h.AppState) -> None:
+    """As the CSV export neutralises formulas: rendered, the file loads and links nothing."""
+    from markdown_it import MarkdownIt
+
+    view = h.run_search(state.searcher, state.records, h.Query("101 calls"), k=2)
+    assert view.result is not None
+    hostile = ("Tracker ![pixel](http://evil.example/t.png?id=1) and [click](https://evil.example/x) and "
+               "<img src=http://evil.example/i.png> and www.evil.example/y and `code` and [ref]: http://evil.example/r")
+    hits = tuple(replace(hit, passage=replace(hit.passage, text=hostile, item_title="![t](http://evil.example/h.png)"))
+                 for hit in view.result.hits)
+    markdown = h.results_markdown(state.records, replace(view, result=replace(view.result, hits=hits)))
+    for renderer in (MarkdownIt("commonmark"), MarkdownIt("gfm-like", {"linkify": False})):
+        rendered = renderer.render(markdown)
+        assert "<img" not in rendered and "<a " not in rendered, rendered
+    assert "![pixel](" in MarkdownIt("commonmark").render(markdown)  # still readable as typed
+
+
+def test_an_error_replaces_the_previous_results(state: h.AppState) -> None:
+    first = h.safe_search(state.searcher, state.records, h.Query("101 calls"))
+    assert first.error is None and cards(first.cards_html)
+    failed = h.safe_search(state.searcher, state.records, h.Query("101 calls since 2023-13-45"))
+    assert failed.result is None and failed.cards_html == "" and "not a real date" in (failed.error or "")
+    assert "not a real date" in failed.notes_html and 'role="alert"' in failed.notes_html
+
+
+def test_exports_are_bounded_in_number(state: h.AppState, tmp_path: Path) -> None:
+    view = h.run_search(state.searcher, state.records, h.Query("101 calls"), k=3)
+    for _ in range(h.EXPORTS_KEPT + 8):
+        h.write_exports(state.records, view, tmp_path)
+    assert len(list(tmp_path.iterdir())) == h.EXPORTS_KEPT

@@ -57,6 +57,7 @@ class Running:
     url: str
     index: Path
     corpus: Path
+    exports: Path
 
 
 def _build_index(corpus: Path, index: Path, cache: Path) -> None:
@@ -109,7 +110,7 @@ def _start(built: Built, credentials: tuple[str, str] | None) -> Iterator[Runnin
     url = app.launch(demo, host="127.0.0.1", port=free_port(), credentials=credentials,
                      blocked=app.blocked_paths([built.index, built.corpus], keep_open))
     try:
-        yield Running(url.rstrip("/") + "/", built.index, built.corpus)
+        yield Running(url.rstrip("/") + "/", built.index, built.corpus, exports)
     finally:
         demo.close()
 
@@ -121,6 +122,12 @@ def running(built: Built) -> Iterator[Running]:
 
 @pytest.fixture(scope="module")
 def running_with_password(built: Built) -> Iterator[Running]:
+    yield from _start(built, ("reader", "correct horse battery"))
+
+
+@pytest.fixture
+def throttled(built: Built) -> Iterator[Running]:
+    """A server of its own: the lock-out below must not spill into the other tests."""
     yield from _start(built, ("reader", "correct horse battery"))
 
 
@@ -192,6 +199,96 @@ def test_a_password_guards_everything_when_set(running_with_password: Running) -
         assert client.post("/login", data={"username": "reader", "password": "wrong"}).status_code in (400, 401)
         assert client.post("/login", data={"username": "reader", "password": "correct horse battery"}).status_code == 200
         assert client.get("/config").status_code == 200
+
+
+def test_wrong_passwords_lock_the_address_out_and_are_logged(throttled: Running, caplog: pytest.LogCaptureFixture) -> None:
+    from ui.app import FREE_TRIES
+
+    base = throttled.url.rstrip("/")
+    with httpx.Client(base_url=base, timeout=10) as client, caplog.at_level("WARNING", logger="scrutiny.ui"):
+        for n in range(FREE_TRIES + 1):
+            assert client.post("/login", data={"username": "reader", "password": f"guess {n}"}).status_code in (400, 401)
+        refused = client.post("/login", data={"username": "reader", "password": "correct horse battery"})
+        assert refused.status_code == 429 and "try again in" in refused.text  # even the right one, while locked out
+        assert int(refused.headers["retry-after"]) >= 1
+    assert any("wrong passwords from 127.0.0.1" in r.getMessage() for r in caplog.records)
+
+
+def test_the_throttle_doubles_and_forgives() -> None:
+    from ui.app import SignInThrottle
+
+    now = [1000.0]
+    throttle = SignInThrottle(free_tries=2, max_lockout_s=8, clock=lambda: now[0])
+    for _ in range(2):
+        throttle.failed("10.0.0.9")
+    assert throttle.wait_s("10.0.0.9") == 0  # the free tries
+    waits = []
+    for _ in range(4):
+        throttle.failed("10.0.0.9")
+        waits.append(throttle.wait_s("10.0.0.9"))
+    assert waits == [2, 4, 8, 8] and throttle.wait_s("10.0.0.10") == 0  # doubling, capped, per address
+    throttle.succeeded("10.0.0.9")
+    assert throttle.wait_s("10.0.0.9") == 0
+
+
+# -- DNS rebinding, cross-origin reads, oversized bodies ----------------------------------------------
+
+def test_only_the_bound_host_names_are_answered(running: Running) -> None:
+    port = running.url.rstrip("/").rsplit(":", 1)[1]
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", "127.0.0.1"):
+        assert httpx.get(running.url, headers={"Host": host}, timeout=10).status_code == 200, host
+    for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1.evil.example:{port}"):
+        response = httpx.get(running.url + "config", headers={"Host": host}, timeout=10)
+        assert response.status_code == 421 and "marmalade" not in response.text, host
+
+
+def test_the_allowed_host_names() -> None:
+    from ui.app import allowed_hosts
+
+    local = allowed_hosts("127.0.0.1", "")
+    assert local is not None and {"localhost", "127.0.0.1", "::1"} <= local and "evil.example" not in local
+    lan = allowed_hosts("192.168.1.20", "scrutiny.office.lan, Records.Office.Lan:7860")
+    assert lan is not None and {"192.168.1.20", "scrutiny.office.lan", "records.office.lan"} <= lan
+    assert allowed_hosts("0.0.0.0", "") is None  # every interface: a password is required instead
+
+
+def test_no_cross_origin_permission_is_granted(running: Running) -> None:
+    origin = {"Origin": "http://evil.example"}
+    page = httpx.get(running.url + "config", headers=origin, timeout=10)
+    assert not [k for k in page.headers if k.lower().startswith("access-control-")]
+    preflight = httpx.options(running.url + "gradio_api/queue/join",
+                              headers={**origin, "Access-Control-Request-Method": "POST"}, timeout=10)
+    assert not [k for k in preflight.headers if k.lower().startswith("access-control-")]
+
+
+def test_an_oversized_body_is_refused(running: Running) -> None:
+    from ui.app import MAX_BODY_BYTES
+
+    big = b"x" * (MAX_BODY_BYTES + 1)
+    declared = httpx.post(running.url + "gradio_api/queue/join", content=big, timeout=10)
+    assert declared.status_code == 413
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+        for _ in range(8):
+            yield b"x" * (MAX_BODY_BYTES // 4)
+
+    streamed = httpx.post(running.url + "gradio_api/queue/join", content=chunks(), timeout=10)
+    assert streamed.status_code in (400, 413)
+
+
+def test_exports_are_written_only_when_asked_for(running: Running) -> None:
+    from gradio_client import Client
+
+    client = Client(running.url, verbose=False, download_files=False)
+    try:
+        for query in ("marmalade tribunal", "101 calls", "knife crime"):
+            client.predict(query, "", "", "", "", "", "relevance", 10, api_name="/do_search")
+        assert not running.exports.exists() or list(running.exports.iterdir()) == []
+        client.predict("101 calls", "", "", "", "", "", "relevance", 10, api_name="/do_export")
+        written = list(running.exports.iterdir())
+        assert len(written) == 1 and sorted(p.suffix for p in written[0].iterdir()) == [".csv", ".md"]
+    finally:
+        client.close()
 
 
 # -- the serve command's refusals --------------------------------------------------------------

@@ -229,7 +229,6 @@ def test_relative_dates_default_to_the_real_today() -> None:
         "answered within 10 minutes",
         "£2019 spent",
         "last year's budget",
-        "since 2019-02-30",  # not a real date: left alone
         "calls in May",  # a month without a year
     ],
 )
@@ -237,6 +236,19 @@ def test_numbers_that_are_topics(query: str) -> None:
     r = u(query)
     assert (r.since, r.until, r.kind, r.body, r.speaker) == (None, None, None, None, None)
     assert r.text == query
+
+
+@pytest.mark.parametrize("query", ["101 calls since 2023-13-45", "101 calls since 2019-02-30", "calls before 31/02/2023",
+                                   "calls until 2024-00"])
+def test_an_impossible_numeric_date_is_an_error_naming_it(query: str) -> None:
+    """Searched as words, "2023-13-45" would quietly drop the date the user asked for."""
+    with pytest.raises(QueryError, match="is not a real date") as caught:
+        u(query)
+    assert query.split()[-1] in str(caught.value)  # the message names what was typed
+
+
+def test_a_financial_year_is_not_an_impossible_date() -> None:
+    assert u("spending in 2023-24").since is None  # "2023-24" is a financial year, left as words
 
 
 def test_several_date_phrases_narrow() -> None:

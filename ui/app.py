@@ -22,9 +22,12 @@ import ipaddress
 import logging
 import re
 import shutil
+import signal
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote
@@ -44,6 +47,16 @@ log = logging.getLogger("scrutiny.ui")
 # without thrashing, and the rest wait in the queue (shown in the page) instead of failing.
 CONCURRENCY = 2
 QUEUE_SIZE = 64
+# Browser sessions whose state (the timeline drill-down, updated components) is kept in
+# memory; the oldest is forgotten beyond this (Gradio's default of 10,000 let memory grow
+# with every new visitor).
+SESSIONS_KEPT = 256
+# No request this app serves needs a bigger body (a query is cut at 2,000 characters).
+MAX_BODY_BYTES = 256 * 1024
+# Sign-in throttling: after FREE_TRIES wrong passwords from one address, each further one
+# locks that address out for twice as long as the last, up to LOCKOUT_MAX_S.
+FREE_TRIES = 5
+LOCKOUT_MAX_S = 300.0
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 MIN_PASSWORD = 8
 
@@ -229,10 +242,65 @@ def _inside(path: Path, folder: Path) -> bool:
 _SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.\-]*:", re.I)
 
 
+HOSTS_ENV = "SCRUTINY_HOSTS"
+
+
+def allowed_hosts(host: str, extra: str | None = None) -> frozenset[str] | None:
+    """The Host header values the server answers to: the localhost names, the bind address,
+    and any names in $SCRUTINY_HOSTS (comma-separated: the name an office gives the server).
+    None (any) only when bound to every interface, where a password is required and the
+    address people type is not known here. A page on another site that points its own name
+    at 127.0.0.1 (DNS rebinding) sends its own name, and is refused."""
+    bound = host.strip().strip("[]").lower()
+    if bound in ("0.0.0.0", "::", ""):
+        return None
+    named = os.environ.get(HOSTS_ENV, "") if extra is None else extra
+    more = {_host_name(n) for n in named.split(",") if n.strip()}
+    return frozenset({*LOOPBACK_NAMES, "127.0.0.1", "::1", bound, *more})
+
+
+def _host_name(value: str) -> str:
+    value = value.strip().lower()
+    if value.startswith("["):  # [::1]:7860
+        return value[1 : value.find("]")] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+class SignInThrottle:
+    """Wrong passwords per client address: free for FREE_TRIES, then a lock-out that
+    doubles with each further failure; every failure past the free ones is logged."""
+
+    def __init__(self, free_tries: int = FREE_TRIES, max_lockout_s: float = LOCKOUT_MAX_S, clock: Callable[[], float] = time.monotonic) -> None:
+        self.free_tries = free_tries
+        self.max_lockout_s = max_lockout_s
+        self.clock = clock
+        self.failures: OrderedDict[str, tuple[int, float]] = OrderedDict()  # client -> (failures, locked until)
+
+    def wait_s(self, client: str) -> float:
+        """Seconds before `client` may try again; 0 when it may now."""
+        _, until = self.failures.get(client, (0, 0.0))
+        return max(0.0, until - self.clock())
+
+    def failed(self, client: str) -> None:
+        count = self.failures.pop(client, (0, 0.0))[0] + 1
+        until = 0.0
+        if count > self.free_tries:
+            lockout = min(self.max_lockout_s, 2.0 ** (count - self.free_tries))
+            until = self.clock() + lockout
+            log.warning("sign-in: %d wrong passwords from %s; locked out for %.0f s", count, client, lockout)
+        self.failures[client] = (count, until)
+        while len(self.failures) > 10_000:  # bounded, whatever a scan of addresses sends
+            self.failures.popitem(last=False)
+
+    def succeeded(self, client: str) -> None:
+        self.failures.pop(client, None)
+
+
 class LockDown:
-    """ASGI middleware: refuse what this app never needs (uploads, the /file= URL proxy)
-    and send headers that stop other sites framing the page or the page fetching from
-    other hosts."""
+    """ASGI middleware: refuse what this app never needs (uploads, the /file= URL proxy,
+    bodies over MAX_BODY_BYTES, Host names it was not bound to), throttle wrong passwords,
+    strip cross-origin (CORS) permissions, and send headers that stop other sites framing
+    the page or the page fetching from other hosts."""
 
     HEADERS = [
         (b"x-content-type-options", b"nosniff"),
@@ -244,29 +312,97 @@ class LockDown:
          b"frame-ancestors 'none'; base-uri 'self'; form-action 'self'"),
     ]
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self, app: ASGIApp, hosts: Iterable[str] | None = None, max_body: int = MAX_BODY_BYTES,
+        throttle: SignInThrottle | None = None,
+    ) -> None:
         self.app = app
+        self.hosts = frozenset(hosts) if hosts is not None else None
+        self.max_body = max_body
+        self.throttle = throttle  # None: sign-ins pass untouched (another layer counts them)
+
+    async def _refuse(self, send: Send, status: int, text: str, extra: Sequence[tuple[bytes, bytes]] = ()) -> None:
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"), *extra, *self.HEADERS]})
+        await send({"type": "http.response.body", "body": text.encode()})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope.get("headers", [])}
+        host = _host_name(headers.get(b"host", b"").decode("latin-1"))
+        if self.hosts is not None and host not in self.hosts:
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+            else:
+                await self._refuse(send, 421, "This server does not answer to that host name.")
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = unquote(scope.get("path", ""))
         file_target = path.split("/file=", 1)[1] if "/file=" in path else None
         if (file_target is not None and _SCHEME_RE.match(file_target.lstrip())) or re.search(r"/upload/?$", path):
-            await send({"type": "http.response.start", "status": 403,
-                        "headers": [(b"content-type", b"text/plain; charset=utf-8"), *self.HEADERS]})
-            await send({"type": "http.response.body", "body": b"Not allowed."})
+            await self._refuse(send, 403, "Not allowed.")
+            return
+        try:
+            declared = int(headers.get(b"content-length", b"0") or 0)
+        except ValueError:
+            declared = -1
+        if declared < 0 or declared > self.max_body:
+            await self._refuse(send, 413, f"Request too large: at most {self.max_body:,} bytes.")
             return
 
+        sign_in = self.throttle is not None and scope.get("method") == "POST" and re.search(r"/login/?$", path) is not None
+        client = (scope.get("client") or ("unknown", 0))[0]
+        if sign_in:
+            assert self.throttle is not None
+            wait = self.throttle.wait_s(client)
+            if wait > 0:
+                await self._refuse(send, 429, f"Too many wrong passwords: try again in {wait:.0f} s.",
+                                   [(b"retry-after", str(int(wait) + 1).encode())])
+                return
+        received = 0
+        started = False
+        status = 0
+
+        async def bounded_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:  # a body sent without a length, or longer than it said
+                    raise _TooLarge()
+            return message
+
         async def with_headers(message: Message) -> None:
+            nonlocal started, status
             if message["type"] == "http.response.start":
-                names = {k.lower() for k, _ in message.get("headers", [])}
+                started = True
+                status = int(message.get("status", 0))
+                kept = [(k, v) for k, v in message.get("headers", []) if not k.lower().startswith(b"access-control-")]
+                names = {k.lower() for k, _ in kept}
                 message = dict(message)
-                message["headers"] = list(message.get("headers", [])) + [kv for kv in self.HEADERS if kv[0] not in names]
+                message["headers"] = kept + [kv for kv in self.HEADERS if kv[0] not in names]
             await send(message)
 
-        await self.app(scope, receive, with_headers)
+        try:
+            await self.app(scope, bounded_receive, with_headers)
+        except _TooLarge:
+            if not started:
+                await self._refuse(send, 413, f"Request too large: at most {self.max_body:,} bytes.")
+            return
+        if sign_in:
+            assert self.throttle is not None
+            if status == 200:
+                self.throttle.succeeded(client)
+            elif status in (400, 401, 403):
+                self.throttle.failed(client)
+
+
+class _TooLarge(Exception):
+    """Raised inside the app when a request body passes MAX_BODY_BYTES."""
 
 
 # -- the page ----------------------------------------------------------------------------------
@@ -288,7 +424,8 @@ def _cards(elem_id: str, state: h.AppState, value: str = "") -> gr.HTML:
 def build_app(state: h.AppState) -> gr.Blocks:
     searcher = state.searcher
     demo: gr.Blocks
-    with gr.Blocks(title="Scrutiny — governance records", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
+    # Gradio's copies of served exports go after ten minutes, checked every ten minutes.
+    with gr.Blocks(title="Scrutiny — governance records", analytics_enabled=False, delete_cache=(600, 600)) as demo:
         gr.HTML(
             '<div id="app-head"><h1>Scrutiny</h1><p>Search and question-answering over police and crime governance '
             "records: board notes, panel minutes, reports and decisions.</p></div>"
@@ -322,6 +459,9 @@ def build_app(state: h.AppState) -> gr.Blocks:
                                     elem_id="sort", min_width=180)
                     k = gr.Dropdown([(str(n), n) for n in h.RESULT_COUNTS], value=h.DEFAULT_K, label="Results",
                                     elem_id="k", min_width=90)
+                    # Exports are written only when asked for, not on every search.
+                    export_button = gr.Button("Prepare downloads", visible=False, elem_id="export-button", size="md",
+                                              min_width=150)
                     csv_button = gr.DownloadButton("Download CSV", visible=False, elem_id="download-csv", size="md",
                                                    min_width=150)
                     md_button = gr.DownloadButton("Download Markdown with citations", visible=False, elem_id="download-md",
@@ -353,24 +493,36 @@ def build_app(state: h.AppState) -> gr.Blocks:
 
         # -- events ------------------------------------------------------------------------
 
-        @guarded
+        hidden = functools.partial(gr.DownloadButton, value=None, visible=False)
+
         def do_search(text: str, who: str, start: str, end: str, where: str, what: str, order: str, count: int) -> tuple[Any, ...]:
-            view = h.run_search(searcher, state.records, h.Query(text, who, start, end, where, what),
-                                sort=order, k=count, lazy=True)
+            # An error replaces the results (never shown above the previous query's cards).
+            view = h.safe_search(searcher, state.records, h.Query(text, who, start, end, where, what),
+                                 sort=order, k=count, lazy=True)
+            found = view.result is not None and bool(view.result.hits)
+            return view.notes_html, view.cards_html, gr.Button(visible=found), hidden(), hidden()
+
+        @guarded
+        def do_export(text: str, who: str, start: str, end: str, where: str, what: str, order: str, count: int) -> tuple[Any, ...]:
+            # The search itself showed any error; here it only means nothing to export.
+            view = h.safe_search(searcher, state.records, h.Query(text, who, start, end, where, what), sort=order, k=count)
             if view.result is None or not view.result.hits:
-                hidden = gr.DownloadButton(value=None, visible=False)
-                return view.notes_html, view.cards_html, hidden, gr.DownloadButton(value=None, visible=False)
+                return gr.Button(visible=False), hidden(), hidden()
             csv_path, md_path = h.write_exports(state.records, view, state.exports, order)
-            return (view.notes_html, view.cards_html, gr.DownloadButton(value=str(csv_path), visible=True),
+            return (gr.Button(visible=False), gr.DownloadButton(value=str(csv_path), visible=True),
                     gr.DownloadButton(value=str(md_path), visible=True))
 
-        @guarded
         def do_answer(text: str, who: str, start: str, end: str, where: str, what: str) -> str:
-            return h.run_answer(searcher, state.records, h.Query(text, who, start, end, where, what), lazy=True).html
+            try:
+                return h.run_answer(searcher, state.records, h.Query(text, who, start, end, where, what), lazy=True).html
+            except Exception as exc:  # noqa: BLE001 - shown in the panel, logged when unexpected
+                return h.error_html(exc)
 
-        @guarded
         def do_timeline(text: str, who: str, start: str, end: str, where: str, what: str) -> tuple[Any, ...]:
-            view = h.run_timeline(searcher, h.Query(text, who, start, end, where, what))
+            try:
+                view = h.run_timeline(searcher, h.Query(text, who, start, end, where, what))
+            except Exception as exc:  # noqa: BLE001 - shown in the panel, logged when unexpected
+                return "", h.error_html(exc), gr.Dropdown(choices=[], value=None), "", None
             choices = [(f"{m.label} — {len(m.rows)} passage{'s' if len(m.rows) != 1 else ''}", m.label) for m in view.meetings]
             return view.chart_html, view.table_html, gr.Dropdown(choices=choices, value=None), "", h.session_meetings(view)
 
@@ -383,22 +535,28 @@ def build_app(state: h.AppState) -> gr.Blocks:
             return h.commitments_view(state.ledger, wanted_status, wanted_owner)
 
         def do_clear() -> tuple[Any, ...]:
-            hidden = gr.DownloadButton(value=None, visible=False)
-            return ("", "", "", "", "", "", "", f'<p class="help">{h.esc(h.HELP)}</p>', hidden,
-                    gr.DownloadButton(value=None, visible=False))
+            return ("", "", "", "", "", "", "", f'<p class="help">{h.esc(h.HELP)}</p>', gr.Button(visible=False),
+                    hidden(), hidden())
 
         inputs = [query, speaker, since, until, body, kind]
+        search_outputs = [understood, results, export_button, csv_button, md_button]
         searched = gr.on(
             [go.click, query.submit, since.submit, until.submit, speaker.input, body.input, kind.input],
-            do_search, inputs + [sort, k], [understood, results, csv_button, md_button], trigger_mode="always_last",
+            do_search, inputs + [sort, k], search_outputs, trigger_mode="always_last",
         )
-        searched.success(do_answer, inputs, [answer_panel])
+        # A model call waits on another server, not the CPU: its slots come on top of the
+        # CPU-bound ones, so answers waiting on a slow model never hold up the others.
+        from search.generate import MODEL_SLOTS, configured_endpoint
+
+        answer_slots = CONCURRENCY + (MODEL_SLOTS if configured_endpoint() is not None else 0)
+        searched.success(do_answer, inputs, [answer_panel], concurrency_limit=answer_slots)
         searched.success(do_timeline, inputs, [chart, timeline_table, meeting, meeting_panel, kept])
-        gr.on([sort.input, k.input], do_search, inputs + [sort, k], [understood, results, csv_button, md_button])
+        gr.on([sort.input, k.input], do_search, inputs + [sort, k], search_outputs)
+        export_button.click(do_export, inputs + [sort, k], [export_button, csv_button, md_button])
         meeting.input(do_meeting, [meeting, kept], [meeting_panel])
         gr.on([status.input, owner.input], do_commitments, [status, owner], [commitments_summary, commitments_table])
-        clear.click(do_clear, None, [query, speaker, since, until, body, kind, understood, results, csv_button, md_button],
-                    queue=False)
+        clear.click(do_clear, None, [query, speaker, since, until, body, kind, understood, results, export_button,
+                                     csv_button, md_button], queue=False)
     return demo
 
 
@@ -409,17 +567,28 @@ def launch(
 ) -> str:
     """Start serving in the background, locked down; returns the local address."""
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE, api_open=False)
+    hosts = allowed_hosts(host)
     try:
         _, url, _ = demo.launch(
             server_name=host, server_port=port, share=False, inbrowser=False, quiet=True, prevent_thread_lock=True,
             auth=credentials, auth_message="Scrutiny: sign in to read the records." if credentials else None,
             show_error=True, allowed_paths=[], blocked_paths=list(blocked), max_file_size="1mb",
             theme=THEME, css=CSS, footer_links=[], ssr_mode=False, pwa=False, mcp_server=False,
-            enable_monitoring=False, strict_cors=True, app_kwargs={"middleware": [Middleware(LockDown)]},
+            enable_monitoring=False, strict_cors=True, app_kwargs={"middleware": [Middleware(LockDown, hosts=hosts)]},
+            state_session_capacity=SESSIONS_KEPT,
         )
     except OSError as exc:
         raise ScrutinyError(f"Cannot serve on {host}:{port} ({h.one_line(str(exc))}): choose another --port") from None
+    outermost(demo.app, Middleware(LockDown, hosts=hosts, throttle=SignInThrottle()))
     return url
+
+
+def outermost(app: Any, middleware: Middleware) -> None:
+    """Put `middleware` outside Gradio's own (its CORS layer answers cross-origin requests
+    before anything passed in app_kwargs sees them). Starlette builds the stack on the next
+    request; the copy passed in app_kwargs guards the moments before."""
+    app.user_middleware.insert(0, middleware)
+    app.middleware_stack = None
 
 
 def run(
@@ -433,8 +602,13 @@ def run(
 ) -> None:
     """Prepare the views (ledger, warm-up), serve until interrupted."""
     started = time.perf_counter()
+    limit_malloc_arenas()
     exports = Path(tempfile.mkdtemp(prefix="scrutiny-exports-"))
     atexit.register(shutil.rmtree, exports, True)
+    # SIGTERM (a service manager stopping the app) ends it as Ctrl+C does, so the exports
+    # folder is removed either way; by default it would kill the process on the spot.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     state = h.prepare(searcher, exports)
     demo = build_app(state)
     import gradio.utils as gradio_utils
@@ -457,3 +631,28 @@ def run(
         pass
     finally:
         demo.close()
+        shutil.rmtree(exports, ignore_errors=True)
+
+
+# glibc gives each thread that allocates its own memory arena (up to 8 per core); with
+# Gradio's pool of worker threads, freed memory scattered over many arenas is never given
+# back, and the resident size creeps up request after request. Two arenas keep it flat
+# (measured with eval/soak.py); the same setting as MALLOC_ARENA_MAX=2.
+M_ARENA_MAX = -8
+MALLOC_ARENAS = 2
+
+
+def limit_malloc_arenas() -> bool:
+    """Cap glibc's malloc arenas for this process; False where the C library is not glibc."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(M_ARENA_MAX, MALLOC_ARENAS))
+    except (OSError, AttributeError):
+        return False
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from indexer.errors import ScrutinyError
+from indexer.errors import QueryError, ScrutinyError
 from indexer.records import Action, Document, to_json
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -221,6 +221,22 @@ def actions(paths: tuple[str, ...], index_dir: Path | None, status: str, owner: 
 
 # -- index -----------------------------------------------------------------------
 
+def check_cache_writable(cache_path: Path) -> None:
+    """A read-only cache is named as such, before any work (SQLite would only say "unable
+    to open" or "readonly database" half-way through)."""
+    import os
+
+    fix = "make it writable, or point SCRUTINY_CACHE at a writable file"
+    try:
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScrutinyError(f"Cannot create the embedding cache's folder {cache_path.parent} ({exc.strerror}): {fix}") from None
+    if cache_path.exists() and not os.access(cache_path, os.W_OK):
+        raise ScrutinyError(f"The embedding cache {cache_path} is read-only: {fix}")
+    if not os.access(cache_path.parent, os.W_OK | os.X_OK):
+        raise ScrutinyError(f"The embedding cache's folder {cache_path.parent} is read-only: {fix}")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @index_option
@@ -241,7 +257,7 @@ def index(paths: tuple[str, ...], index_dir: Path | None, rebuild: bool, quiet: 
     embedder = default_embedder()
     target = index_dir or default_index_dir()
     cache_path = default_cache_path()
-    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    check_cache_writable(cache_path)
     with EmbeddingCache(cache_path) as cache:
         report = build_index(
             folders, target, embedder=embedder, cache=cache, parse=parse_file,
@@ -282,6 +298,62 @@ def _hit_lines(n: int, hit: Any) -> list[str]:
     ]
 
 
+# A batch line's filters, by the names the question files use.
+BATCH_FILTERS = {"speaker_role": "speaker", "date_from": "since", "date_to": "until", "body": "body", "kind": "kind",
+                 "area": "area"}
+
+
+def _check_text(n: int, field: str, value: object) -> None:
+    """Lone surrogates ("\\ud800") are valid JSON but not text: refuse them by name."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise QueryError(f'line {n}: "{field}" holds an invalid character (a lone surrogate); fix the line') from None
+
+
+def batch_line(searcher: Any, n: int, line: str, *, k: int, mode: str, sort: str, defaults: dict[str, str | None]) -> str:
+    """One JSON line out for one question line in: its results, or {"id", "line", "error"}.
+    Nothing in one line can stop the batch."""
+    from search.engine import hit_json, understood_json
+
+    item: Any = None
+    try:
+        item = json.loads(line)
+        if not isinstance(item, dict):
+            raise QueryError(f"line {n}: each question must be a JSON object")
+        query = item.get("query")
+        if not isinstance(query, str) or not query.strip():
+            raise QueryError(f'line {n} needs a non-empty "query" string')
+        _check_text(n, "query", query)
+        filters = item.get("filters") or {}
+        if not isinstance(filters, dict):
+            raise QueryError(f'line {n}: "filters" must be an object or null')
+        chosen = dict(defaults)
+        for name, option in BATCH_FILTERS.items():
+            value = filters.get(name)
+            if value in (None, ""):
+                continue
+            if not isinstance(value, str):
+                raise QueryError(f'line {n}: filter "{name}" must be a string, not {type(value).__name__}')
+            _check_text(n, name, value)
+            chosen[option] = value
+        result = searcher.search(query, k=k, mode=mode, sort=sort, **chosen)
+        qid = item.get("id")
+        _check_text(n, "id", qid)
+        return json.dumps({
+            "id": qid, "understood": understood_json(result.understood), "weak": result.weak,
+            "notice": result.notice, "results": [hit_json(h) for h in result.hits],
+        }, ensure_ascii=False)
+    except Exception as exc:  # noqa: BLE001 - one bad line is one error line; the batch goes on
+        message = " ".join(str(exc).split()) if isinstance(exc, (ValueError, ScrutinyError)) else type(exc).__name__
+        qid = item.get("id") if isinstance(item, dict) else None
+        if isinstance(qid, str):
+            qid = qid.encode("utf-8", "replace").decode("utf-8")
+        # ensure_ascii: an error line must print whatever the line held.
+        return json.dumps({"id": qid, "line": n, "error": message.encode("utf-8", "replace").decode("utf-8")})
+
+
 @main.command()
 @click.argument("query", required=False)
 @index_option
@@ -297,7 +369,6 @@ def search(query: str | None, index_dir: Path | None, k: int, speaker: str | Non
            until: str | None, body: str | None, area: str | None, kind: str | None, mode: str, sort: str, batch: Any,
            as_json: bool) -> None:
     """Ranked passages with meeting date, body, agenda item and speaker."""
-    from indexer.errors import QueryError
     from search.engine import hit_json, open_searcher, understood_json
 
     if batch is None and not (query or "").strip():
@@ -305,32 +376,9 @@ def search(query: str | None, index_dir: Path | None, k: int, speaker: str | Non
     searcher = open_searcher(index_dir)
     if batch is not None:
         for n, line in enumerate(batch, start=1):
-            if not line.strip():
-                continue
-            item: Any = None
-            try:
-                item = json.loads(line)
-                if not isinstance(item, dict):
-                    raise QueryError(f"line {n}: each question must be a JSON object")
-                if not isinstance(item.get("query"), str) or not item["query"].strip():
-                    raise QueryError(f'line {n} needs a non-empty "query" string')
-                filters = item.get("filters") or {}
-                if not isinstance(filters, dict):
-                    raise QueryError(f'line {n}: "filters" must be an object or null')
-                result = searcher.search(
-                    item["query"], k=k, mode=mode, sort=sort,
-                    speaker=filters.get("speaker_role") or speaker, since=filters.get("date_from") or since,
-                    until=filters.get("date_to") or until, body=filters.get("body") or body, kind=filters.get("kind") or kind,
-                    area=filters.get("area") or area,
-                )
-            except (ValueError, QueryError) as exc:
-                qid = item.get("id") if isinstance(item, dict) else None
-                click.echo(json.dumps({"id": qid, "line": n, "error": " ".join(str(exc).split())}))
-                continue
-            click.echo(json.dumps({
-                "id": item.get("id"), "understood": understood_json(result.understood), "weak": result.weak,
-                "notice": result.notice, "results": [hit_json(h) for h in result.hits],
-            }, ensure_ascii=False))
+            if line.strip():
+                click.echo(batch_line(searcher, n, line, k=k, mode=mode, sort=sort, defaults={
+                    "speaker": speaker, "since": since, "until": until, "body": body, "kind": kind, "area": area}))
         return
     result = searcher.search(query or "", k=k, speaker=speaker, since=since, until=until, body=body, kind=kind,
                              area=area, mode=mode, sort=sort)
@@ -342,7 +390,9 @@ def search(query: str | None, index_dir: Path | None, k: int, speaker: str | Non
     click.echo(f"Understood: {notes} · searching for: {result.understood.text!r} · {result.matched} passages pass the filters")
     if result.notice:
         click.echo(result.notice)
-    if result.weak:
+    if not result.hits:
+        click.echo("No passage passes these filters: widen the dates or drop a filter.")
+    elif result.weak:
         click.echo("Weak evidence: no passage matches this closely; the nearest are shown below.")
     click.echo()
     for n, hit in enumerate(result.hits, start=1):
@@ -369,6 +419,8 @@ def ask(question: str, index_dir: Path | None, speaker: str | None, since: str |
         return
     notes = " · ".join(result.understood.notes) or "no filters"
     click.echo(f"Understood: {notes}\n")
+    if result.notice:
+        click.echo(f"Note: {result.notice}\n")
     if not result.answered:
         click.echo(NO_ANSWER)
         if result.nearest:
@@ -601,16 +653,18 @@ def fetch_page(url: str, match: str | None, body: str | None, document_type: str
 def serve(ctx: click.Context, index_dir: Path | None, host: str, port: int, auth: str | None) -> None:
     """The web app: search, cited answers, timelines, commitments and documents."""
     from indexer.config import default_index_dir
-    from indexer.errors import IndexMismatchError, IndexMissingError
+    from indexer.errors import IndexMissingError
     from search.engine import open_searcher
     from ui.app import check_access, run
 
     credentials = check_access(host, auth)  # before anything slow: a refusal is immediate
+    target = index_dir or default_index_dir()
     try:
         searcher = open_searcher(index_dir)
-    except (IndexMissingError, IndexMismatchError) as exc:
-        # Serving means showing the records: build (or bring up to date) the index first.
-        click.echo(f"{' '.join(str(exc).split())} — building it from {DEFAULT_CORPUS} now.", err=True)
+    except IndexMissingError:
+        # Only where there is no index at all: a damaged or mismatched one is the user's
+        # (perhaps of their own corpus) and is never replaced unasked.
+        click.echo(f"No index at {target} — building it from {DEFAULT_CORPUS} now.", err=True)
         ctx.invoke(index, paths=(), index_dir=index_dir, rebuild=False, quiet=True)
         searcher = open_searcher(index_dir)
     run(searcher, host=host, port=port, credentials=credentials,

@@ -52,8 +52,10 @@ DEFAULT_K = 20
 # An agenda item longer than this opens as a window around the passage, so one card
 # never carries a whole annual report.
 MAX_ITEM_CHARS = 30_000
-# Exports older than this are deleted when the next one is written.
-EXPORT_MAX_AGE_S = 3600
+# Exports are written only when asked for; older ones than this are deleted when the next
+# one is written, and at most EXPORTS_KEPT are kept whatever their age.
+EXPORT_MAX_AGE_S = 600
+EXPORTS_KEPT = 32
 
 HELP = (
     "Type keywords (“101 calls”) or a question (“What did the Chief Constable say about 101 calls "
@@ -98,6 +100,14 @@ def user_message(exc: BaseException) -> str:
     if isinstance(exc, ScrutinyError):
         return one_line(str(exc)) or type(exc).__name__
     return f"Something went wrong ({type(exc).__name__}); the details are in the server log. Try again or change the query."
+
+
+def error_html(exc: BaseException) -> str:
+    """An error in place of a panel's content: the panel never keeps the previous query's
+    results under a message about this one."""
+    if not isinstance(exc, ScrutinyError):
+        log.error("unexpected error", exc_info=exc)
+    return f'<p class="error" role="alert"><strong>Error:</strong> {esc(user_message(exc))}</p>'
 
 
 def record_type(kind: str) -> str:
@@ -387,10 +397,22 @@ class Query:
 @dataclass(frozen=True)
 class SearchView:
     query: Query
-    result: SearchResult | None  # None when nothing was searched (empty box)
+    result: SearchResult | None  # None when nothing was searched (empty box) or on an error
     notes_html: str
     cards_html: str
     cut_note: str | None = None
+    error: str | None = None  # the one-line error shown instead of results
+
+
+def safe_search(
+    searcher: Searcher, records: Records, q: Query, *, sort: str = "relevance", k: int = DEFAULT_K, lazy: bool = False
+) -> SearchView:
+    """`run_search`, with an error as the view (message in place of the results) rather
+    than an exception that would leave the previous results on screen."""
+    try:
+        return run_search(searcher, records, q, sort=sort, k=k, lazy=lazy)
+    except Exception as exc:  # noqa: BLE001 - one line for the user, the details in the log
+        return SearchView(q, None, error_html(exc), "", error=user_message(exc))
 
 
 def run_search(
@@ -431,13 +453,24 @@ class AnswerView:
     notes_html: str = ""  # what the question was understood to ask
 
 
-def run_answer(searcher: Searcher, records: Records, q: Query, *, lazy: bool = False) -> AnswerView:
+def run_answer(
+    searcher: Searcher, records: Records, q: Query, *, lazy: bool = False, use_model: bool = True
+) -> AnswerView:
     """The cited answer, above the passages it quotes; or the plain statement that the
-    records do not answer, above the nearest passages labelled as such."""
+    records do not answer, above the nearest passages labelled as such. When the configured
+    model failed, the quoted answer with a notice saying so."""
     text, cut = clean_query(q.text)
     if not text:
         return AnswerView(None, f'<p class="help">{esc("Ask a question in the box above to get an answer quoted from the records.")}</p>')
-    result = answer(searcher, text, **Query(text, q.speaker, q.since, q.until, q.body, q.kind).filters())
+    result = answer(searcher, text, use_model=use_model, **Query(text, q.speaker, q.since, q.until, q.body, q.kind).filters())
+    view = _answer_view(records, result, cut, lazy)
+    if result.notice:
+        notice = f'<p class="notice model-notice"><strong>Note:</strong> {esc(result.notice)}</p>'
+        return AnswerView(view.answer, notice + view.html, view.notes_html)
+    return view
+
+
+def _answer_view(records: Records, result: Answer, cut: str | None, lazy: bool) -> AnswerView:
     terms = query_terms(result.understood.text)
     notes = understood_html(result.understood, None, [cut] if cut else ())
     if not result.answered:
@@ -450,9 +483,11 @@ def run_answer(searcher: Searcher, records: Records, q: Query, *, lazy: bool = F
         return AnswerView(result, f'<p class="no-answer"><strong>{esc(NO_ANSWER)}</strong></p>' + nearest, notes)
     if result.generated:
         lead = ("<p class=\"answer-kind\">Written by the configured language model from the passages below; "
-                "every quote was checked against its passage.</p>")
+                "every quote was checked: found word for word in its passage, and a clause that shares the claim's "
+                "subject.</p>")
         if result.dropped_claims:
-            lead += f'<p class="answer-kind">{result.dropped_claims} claim(s) were dropped because a quote did not match its passage.</p>'
+            lead += (f'<p class="answer-kind">{result.dropped_claims} claim(s) were dropped: a quote was not in its '
+                     "passage, or too slight to support the claim.</p>")
         body = "".join(f"<p class=\"claim\">{esc(line)}</p>" for line in result.text.split("\n") if line.strip())
     else:
         lead = '<p class="answer-kind">Quoted from the records, in date order; nothing here is generated.</p>'
@@ -871,9 +906,24 @@ def results_csv(records: Records, hits: Sequence[Hit]) -> str:
     return out.getvalue()
 
 
+_MD_URL_RE = re.compile(r"(?:https?|ftp)://[^\s`<>()\[\]]+|www\.[^\s`<>()\[\]]+", re.I)
+# Backslash-escaped, these cannot open a link, an image, a code span or an escape of their own.
+_MD_ACTIVE_RE = re.compile(r"([\\`\[\]!])")
+
+
 def _md(text: str) -> str:
-    """Record text for a Markdown file: HTML in it stays text when the file is rendered."""
-    return html.escape(text, quote=False)
+    """Record text for a Markdown file, inert when the file is rendered (as `_cell` makes a
+    CSV cell inert): HTML stays text, `[x](…)` and `![x](…)` show as typed instead of
+    becoming a link or an image that loads from a tracker, and a bare address is set as
+    code, which no renderer turns into a link."""
+    out: list[str] = []
+    last = 0
+    for m in _MD_URL_RE.finditer(text):
+        out.append(_MD_ACTIVE_RE.sub(r"\\\1", html.escape(text[last : m.start()], quote=False)))
+        out.append(f"`{m.group(0)}`")
+        last = m.end()
+    out.append(_MD_ACTIVE_RE.sub(r"\\\1", html.escape(text[last:], quote=False)))
+    return "".join(out)
 
 
 def results_markdown(records: Records, view: SearchView, sort: str = "relevance") -> str:
@@ -908,7 +958,7 @@ def write_exports(records: Records, view: SearchView, folder: Path, sort: str = 
     """The results as CSV and as Markdown with citations, in a fresh folder under `folder`
     (which the app owns and cleans up)."""
     assert view.result is not None
-    prune_exports(folder)
+    prune_exports(folder, keep=EXPORTS_KEPT - 1)
     target = folder / uuid.uuid4().hex
     target.mkdir(parents=True)
     name = f"scrutiny-{_slug(view.query.text)}"
@@ -920,16 +970,22 @@ def write_exports(records: Records, view: SearchView, folder: Path, sort: str = 
     return csv_path, md_path
 
 
-def prune_exports(folder: Path, max_age_s: float = EXPORT_MAX_AGE_S) -> None:
+def prune_exports(folder: Path, max_age_s: float = EXPORT_MAX_AGE_S, keep: int = EXPORTS_KEPT) -> None:
+    """Delete exports older than `max_age_s`, and the oldest beyond the newest `keep`."""
     if not folder.is_dir():
         return
     cutoff = time.time() - max_age_s
+    dated: list[tuple[float, Path]] = []
     for child in folder.iterdir():
         try:
-            if child.is_dir() and child.stat().st_mtime < cutoff:
-                shutil.rmtree(child, ignore_errors=True)
+            if child.is_dir():
+                dated.append((child.stat().st_mtime, child))
         except OSError:
             continue
+    dated.sort(reverse=True)
+    for n, (mtime, child) in enumerate(dated):
+        if mtime < cutoff or n >= keep:
+            shutil.rmtree(child, ignore_errors=True)
 
 
 # -- the app's state ---------------------------------------------------------------------------------
@@ -958,7 +1014,9 @@ def prepare(searcher: Searcher, exports: Path, *, warm_up: bool = True) -> AppSt
         started = time.perf_counter()
         q = Query("101 calls")
         run_search(searcher, state.records, q)
-        run_answer(searcher, state.records, Query("What was said about 101 calls?"))
+        # Never the language model: a model server that is down or hangs must not stop the
+        # app from starting.
+        run_answer(searcher, state.records, Query("What was said about 101 calls?"), use_model=False)
         run_timeline(searcher, q)
         log.info("warm-up took %.2fs", time.perf_counter() - started)
     return state
