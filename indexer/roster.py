@@ -8,7 +8,12 @@ Rosters are written in many ways, often several in one document:
 * "Chief Constable Alan Pughsley", "T/DCC Jane Ward", "Acting Chief Constable Sam Lee";
 * "Tom Reed (TR) Chief Constable" and "Chief Constable Tom Reed (TR)", the initials that the
   minutes then use for speakers ("TR advised"), also as table rows ("Tom Reed | TR | CC");
-* a paragraph of names with commas, semicolons or "and" between them, or one name a line;
+* a paragraph of names with commas, semicolons or "and" between them, or one name a line,
+  wrapped anywhere, set out in columns or typed in capitals; "Councillors Abbott, Baker and
+  Clarke" gives each the title;
+* "Jane Doe, Chief Constable", "Sarah Quayle (Chief Executive (OPCC))", and an office of any
+  wording before a name its initials close ("Head of Finance Marcus Lyle (ML)");
+* table rows under a "Name | Role" or "Attendee | Organisation" header;
 * grouped under organisation headers ("Kent Police:", "Office of the Sussex PCC").
 
 Titles (Cllr, Mrs, Dr, Prof, Lord …) and post-nominals (OBE, MP …) are not part of a name:
@@ -357,8 +362,10 @@ def _initials_last(entry: str) -> RosterEntry | None:
 def _comma_entry(entry: str) -> RosterEntry | None:
     """"Jane Doe, Chief Constable"; "Jane Doe, Head of Performance": a name, then its office."""
     m = re.match(r"^(?P<name>[^,()]+),\s*(?P<role>.+)$", entry)
-    if not m or not _name_ok(m.group("name")) or len(clean_name(m.group("name")).split()) < 2 and not TITLED_RE.match(m.group("name")):
+    if not m or not _name_ok(m.group("name")):
         return None
+    if len(clean_name(m.group("name")).split()) < 2 and not TITLED_RE.match(m.group("name")):
+        return None  # "Smith, Chief Constable" could be the end of a list
     role = m.group("role").strip()
     if _office(role) is None and not OFFICE_WORDS_RE.search(role):
         return None
