@@ -34,7 +34,6 @@ import json
 import os
 import platform
 import random
-import re
 import resource
 import shutil
 import subprocess
@@ -50,6 +49,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from indexer.sentences import split_sentences as project_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT / "corpus"
@@ -309,15 +310,14 @@ def seed_query(index_dir: Path, embedder: Any, n: int, queries: Sequence[str] = 
 
 # -- phase 3: the synthetic corpus -----------------------------------------------------
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'’”)]?\s+(?=[\"'‘“(]?[A-Z0-9])")
 SENTENCE_WORDS = (5, 80)  # shorter is a fragment (a heading, a table cell), longer a run-on table
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of a passage: split after . ! ? before a capital or digit; fragments dropped."""
+    """Sentences of a passage (the project's splitter); fragments dropped."""
     out = []
-    for part in _SENTENCE_END.split(" ".join(text.split())):
-        part = part.strip()
+    for part in project_sentences(text):
+        part = " ".join(part.split())
         words = len(part.split())
         if SENTENCE_WORDS[0] <= words <= SENTENCE_WORDS[1] and part[-1:] in ".!?":
             out.append(part)

@@ -4,6 +4,8 @@ cannot answer from those they can."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -101,3 +103,78 @@ def answer_refusals(searcher: Searcher, questions_path: Path) -> dict[str, Any]:
         "correct_refusals": sum(refused_negative) / len(refused_negative) if refused_negative else None,
         "false_refusals": sum(refused_answerable) / len(refused_answerable) if refused_answerable else None,
     }
+
+
+ANSWERS = Path(__file__).resolve().parent / "answers.jsonl"
+NUMBER_RE = re.compile(r"[£$€~]?\d[\d,]*(?:\.\d+)?(?:%|m|bn|k)?")
+
+
+def _plain(text: str) -> str:
+    from indexer.sentences import readable
+
+    return " ".join(readable(text).split()).lower()
+
+
+def cut_inside_number(quote: str, passage_text: str) -> bool:
+    """Whether a quote starts or ends inside a number of its passage ("82%" of "3.82%")."""
+    start = passage_text.find(quote)
+    if start < 0:
+        return True  # not verbatim: as bad as a cut
+    end = start + len(quote)
+    return any(a < start < b or a < end < b for a, b in (m.span() for m in NUMBER_RE.finditer(passage_text)))
+
+
+def score_answers(searcher: Searcher, path: Path = ANSWERS) -> dict[str, Any]:
+    """`scrutiny ask` on questions with the phrases a right answer must quote: fully right
+    (every phrase quoted), partly (some), wrong (none, or an answer where the records have
+    none); refusals right and false; quotes cut inside a number."""
+    from search.answer import answer
+
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        q = json.loads(line)
+        result = answer(searcher, q["question"])
+        quoted = _plain(" ".join(c.quote for c in result.citations))
+        must = [_plain(m) for m in q["must"]]
+        found = sum(1 for m in must if m in quoted)
+        cuts = sum(1 for c in result.citations if cut_inside_number(c.quote, c.passage.text))
+        if not must:
+            verdict = "refused" if not result.answered else "answered"
+        elif not result.answered:
+            verdict = "refused"
+        else:
+            verdict = "right" if found == len(must) else "partly" if found else "wrong"
+        rows.append({"id": q["id"], "type": q["type"], "answerable": bool(must), "verdict": verdict, "cuts": cuts,
+                     "quotes": len(result.citations), "support": result.support})
+    answerable = [r for r in rows if r["answerable"]]
+    negative = [r for r in rows if not r["answerable"]]
+
+    def share(rs: list[dict[str, Any]], verdict: str) -> float | None:
+        return sum(r["verdict"] == verdict for r in rs) / len(rs) if rs else None
+
+    return {
+        "questions": str(path), "answerable": len(answerable), "negative": len(negative),
+        "right": share(answerable, "right"), "partly": share(answerable, "partly"), "wrong": share(answerable, "wrong"),
+        "false_refusals": share(answerable, "refused"), "correct_refusals": share(negative, "refused"),
+        "quotes": sum(r["quotes"] for r in rows), "cut_inside_number": sum(r["cuts"] for r in rows), "per_question": rows,
+    }
+
+
+def format_answers(report: dict[str, Any]) -> str:
+    def pct(v: float | None) -> str:
+        return "-" if v is None else f"{v:.0%}"
+
+    lines = [
+        f"{report['questions']}: {report['answerable']} answerable, {report['negative']} without an answer",
+        f"answerable: right {pct(report['right'])} · partly {pct(report['partly'])} · wrong {pct(report['wrong'])} · "
+        f"wrongly refused {pct(report['false_refusals'])}",
+        f"without an answer: refused {pct(report['correct_refusals'])}",
+        f"quotes cut inside a number: {report['cut_inside_number']} of {report['quotes']}",
+    ]
+    misses = [f"{r['id']} {r['verdict']}" for r in report["per_question"]
+              if r["verdict"] not in ("right",) and not (r["verdict"] == "refused" and not r["answerable"])]
+    if misses:
+        lines.append("not right: " + ", ".join(misses))
+    return "\n".join(lines)

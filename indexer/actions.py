@@ -11,6 +11,8 @@ from datetime import date
 from indexer.dates import first_date
 from indexer.layout import Block
 from indexer.records import Action, Document, Paragraph, Speaker
+from indexer.sentences import split_sentences
+from indexer.vocabulary import MONTH_PATTERN, MONTHS
 from indexer.speakers import find_speakers, speaker_at
 
 ACTIONS_SECTION_RE = re.compile(r"^(?:overview\s+of\s+|summary\s+of\s+)?actions?(?:\s+(?:arising|agreed|log))?:?$", re.I)
@@ -30,9 +32,8 @@ OFFER_RE = re.compile(
 )
 REQUEST_RE = re.compile(r"\brequested\s+(?:that\s+)?(?:a|an|further|the)?\s*(?:further\s+)?(?:update|briefing|report|information|data)\b|\basked\s+for\s+(?:a|an)\s+(?:further\s+)?(?:update|briefing|report)\b", re.I)
 DONE_RE = re.compile(r"\bdischarged\b|\breceived\b|\bcomplete(?:d)?\b|\bdelivered\b|\bbriefed\b|\breported\s+in\s+item\b|\badded\s+to\b|\bclosed\b|\bprovided\s+(?:outside|at|to)\b", re.I)
-PENDING_RE = re.compile(r"\bdue\s+(?:ahead|before|by)\b|\bto\s+be\s+provided\b|\boutstanding\b|\bongoing\b|\bin\s+progress\b|\bdeferred\b|\bcarried\s+forward\b", re.I)
+PENDING_RE = re.compile(r"\bdue\s+(?:ahead|before|by)\b|\bwill\s+be\s+(?:covered|provided|reported|brought|presented)\b|\bto\s+be\s+provided\b|\boutstanding\b|\bongoing\b|\bin\s+progress\b|\bdeferred\b|\bcarried\s+forward\b", re.I)
 NEXT_MEETING_RE = re.compile(r"^\s*(?:the\s+)?(?:date\s+of\s+(?:the\s+)?)?next\s+meeting\b", re.I)
-SENTENCE_RE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
 
 
 def extract(doc_id: str, source: str, body: str | None, paragraphs: Sequence[Paragraph], blocks: Sequence[Block]) -> list[Action]:
@@ -50,8 +51,23 @@ def date_actions(actions: Sequence[Action], document: Document) -> list[Action]:
         due = a.due
         if due is None and a.kind in ("action", "offer", "request") and re.search(r"\bnext\s+(?:meeting|paper|board)\b", a.text, re.I):
             due = next_meeting
+        if due is None and a.kind == "update" and a.status in ("deferred", "in progress"):
+            due = _meeting_named(a.text, next_meeting)
         out.append(replace(a, meeting_date=document.meeting_date, date_inferred=document.date_inferred, due=due))
     return out
+
+
+def _meeting_named(text: str, next_meeting: date | None) -> date | None:
+    """The new due point of a deferred action: "before the next meeting", or "before
+    December meeting" when the next meeting falls in December."""
+    if next_meeting is None:
+        return None
+    if re.search(r"\bnext\s+(?:meeting|board)\b", text, re.I):
+        return next_meeting
+    m = re.search(rf"\b(?P<month>{MONTH_PATTERN})\s+(?:meeting|board)\b", text, re.I)
+    if m and MONTHS.get(m.group("month").lower().rstrip(".")) == next_meeting.month:
+        return next_meeting
+    return None
 
 
 def _next_meeting_date(document: Document, actions: Sequence[Action]) -> date | None:
@@ -139,7 +155,7 @@ def _offers(doc_id: str, source: str, body: str | None, paragraphs: Sequence[Par
         if p.section and ACTIONS_SECTION_RE.match(p.section):
             continue
         previous = p.speakers[0] if p.speakers else None
-        for sentence in SENTENCE_RE.findall(p.text):
+        for sentence in split_sentences(p.text):
             offer, request = OFFER_RE.search(sentence), REQUEST_RE.search(sentence)
             match = offer or request
             at = speaker_at(sentence, _subject_position(sentence, match.start()), (), previous) if match else None
@@ -192,11 +208,14 @@ def _updates(doc_id: str, source: str, body: str | None, paragraphs: Sequence[Pa
         if re.search(r"\b(?:true|accurate|correct)\s+record\b|\bfollowing\b.*:$", p.text, re.I):
             header_status = "discharged" if re.search(r"\bdischarged\b", p.text, re.I) else header_status
             continue
+        pending = PENDING_RE.search(p.text)
         if header_status:
-            status = header_status
+            # Listed under "the following actions discharged" but "to be provided before
+            # December meeting": put off, not done.
+            status = "deferred" if pending else header_status
         elif DONE_RE.search(p.text):
             status = "discharged"
-        elif PENDING_RE.search(p.text):
+        elif pending:
             status = "in progress"
         else:
             status = "noted"

@@ -7,19 +7,18 @@ Tokens are counted with tiktoken so the limit means the same for every layout.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 from indexer.layout import clean_inline
 from indexer.records import Document, Paragraph, Passage
+from indexer.sentences import sentence_spans
 from indexer.tokens import count_tokens
 
 MAX_TOKENS = 200
 # Short paragraphs ("The PCC said he was grateful for the updates.") join their neighbour
 # rather than stand alone as passages too small to rank well.
 MIN_TOKENS = 60
-SENTENCE_END_RE = re.compile(r"(?<=[.!?])['’\")\]]?\s+(?=[A-Z‘'\"(])")
 
 
 def chunk_paragraphs(
@@ -63,19 +62,20 @@ def _joins(group: list[tuple[Paragraph, int]], piece: Paragraph, tokens: int, ma
 def _split_long(paragraph: Paragraph, max_tokens: int) -> list[Paragraph]:
     if count_tokens(paragraph.text) <= max_tokens:
         return [paragraph]
-    sentences = SENTENCE_END_RE.split(paragraph.text)
-    out: list[Paragraph] = []
-    current: list[str] = []
-    for sentence in sentences:
-        candidate = " ".join(current + [sentence])
-        if current and count_tokens(candidate) > max_tokens:
-            out.append(_piece(paragraph, " ".join(current)))
-            current = [sentence]
-        else:
-            current.append(sentence)
-    if current:
-        out.append(_piece(paragraph, " ".join(current)))
-    return out
+    # Cut only where a sentence ends (not inside "29.7%" or after "No."), each piece a
+    # verbatim stretch of the paragraph.
+    starts = [start for start, _ in sentence_spans(paragraph.text)][1:]
+    bounds = list(zip([0, *starts], [*starts, len(paragraph.text)]))
+    text = paragraph.text
+    pieces: list[tuple[int, int]] = []
+    start, end = bounds[0]
+    for next_start, next_end in bounds[1:]:
+        if count_tokens(text[start:next_end]) > max_tokens:
+            pieces.append((start, end))
+            start = next_start
+        end = next_end
+    pieces.append((start, end))
+    return [_piece(paragraph, text[a:b].strip()) for a, b in pieces]
 
 
 def _piece(paragraph: Paragraph, text: str) -> Paragraph:

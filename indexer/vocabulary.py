@@ -70,6 +70,29 @@ ADDRESSEE_VERBS: tuple[str, ...] = (
     "told", "informed", "advised", "briefed", "reported to", "answered", "assured", "updated",
     "reminded", "shown", "given",
 )
+# Their present forms, for "what did the CC tell the PCC about …".
+ADDRESSEE_VERBS_PRESENT: tuple[str, ...] = (
+    "tell", "inform", "advise", "brief", "report to", "answer", "assure", "update", "remind", "show", "give",
+)
+
+# Words written with a full stop that does not end a sentence. Matched whole and without
+# regard to case, the final stop left off. Before a name or any word: "e.g. Kent",
+# "(excl. Cannabis)", "Ch. Supt. Jones"; honorifics ("Cllr.", "Dr.") count too.
+ABBREVIATIONS: tuple[str, ...] = (
+    "e.g", "eg", "i.e", "ie", "viz", "cf", "vs", "v", "incl", "excl", "inc", "St", "Sgt", "Insp",
+    "Supt", "Det", "Const", "Ch", "Asst", "Dept", "Govt", "Co", "Corp", "et al",
+)
+# Words the records write both in full and short ("Op Soteria", "Operation Soteria").
+SHORT_FORMS: dict[str, str] = {
+    "op": "operation", "ops": "operations", "supt": "superintendent", "insp": "inspector", "sgt": "sergeant",
+    "dept": "department", "govt": "government", "approx": "approximately",
+}
+# Abbreviations only before a number ("No. 5", "approx. 400", "para. 3.2", "c. 1,600"):
+# "no." before a capital ends a sentence ("The answer was no. The PCC …").
+NUMBER_ABBREVIATIONS: tuple[str, ...] = (
+    "No", "Nos", "approx", "est", "ref", "para", "paras", "fig", "figs", "p", "pp", "vol", "sect",
+    "art", "c", "ca", "circa", "tel",
+)
 
 # -- dates ----------------------------------------------------------------------------
 

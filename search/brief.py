@@ -1,5 +1,6 @@
 """A brief for staff preparing a body's next meeting, in Markdown, every line cited:
-the commitments still open or overdue, the questions the commissioner asked at the last
+first the actions set at the last meeting (due at the next one: what it must ask about),
+then the earlier commitments still open, deferred or overdue, the questions the commissioner asked at the last
 two meetings with the answers given, and the figures promised for a future meeting."""
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from datetime import date
 
 from indexer.errors import QueryError
 from indexer.records import Document, Passage
+from indexer.sentences import readable
+from search.labels import meeting_label
 from search.sentences import sentence_speakers, sentences
 from search.ledger import LedgerEntry
 
@@ -23,12 +26,26 @@ PROMISE_RE = re.compile(
 )
 
 
-def _cite(p: Passage) -> str:
-    when = p.meeting_date.isoformat() if p.meeting_date else "undated"
-    if p.date_inferred:
-        when += " (inferred)"
+def _cite(p: Passage, ranges: dict[str, tuple[date, date]]) -> str:
+    when = meeting_label(p.meeting_date, ranges.get(p.document_id), p.date_inferred)
     item = f"item {p.item_number}" if p.item_number else (p.item_title or p.document_title)
     return f"[{when}, {item}, {p.source}]"
+
+
+def _doc_when(d: Document) -> str:
+    return meeting_label(d.meeting_date, d.date_range, d.date_inferred)
+
+
+def _commitment_line(e: LedgerEntry, ranges: dict[str, tuple[date, date]], *, with_status: bool = True) -> str:
+    a = e.action
+    due = f", due {e.due.isoformat()}" if e.due else ""
+    owner = f" — {a.owner}" if a.owner else ""
+    status = f"**{e.status}**" if with_status else "**due at the next meeting**"
+    why = f" _({e.reason})_" if with_status and e.reason else ""
+    offered = "".join(f" Offered in discussion: “{readable(o.text)}”" for o in e.offers[:1])
+    when = meeting_label(e.set_at, ranges.get(a.document_id), a.date_inferred) if e.set_at_in_corpus else (
+        e.set_at.isoformat() if e.set_at else "undated")
+    return f"- {status}{owner}{due}: {readable(a.text)}{offered}{why} [{when}, {a.source}]"
 
 
 def _speaker(p: Passage, offset: int, length: int) -> str:
@@ -73,33 +90,33 @@ def meeting_brief(
         key=lambda d: d.meeting_date or date.min,
     )
     last_two = meetings[-2:]
+    ranges = {d.id: d.date_range for d in documents if d.date_range}
     lines = [f"# Brief for the next {body_name}", ""]
-    lines.append(
-        "Meetings in the records: " + ", ".join(
-            (d.meeting_date.isoformat() if d.meeting_date else "undated") + (" (inferred)" if d.date_inferred else "")
-            for d in meetings
-        )
-    )
-    lines += ["", "## Commitments still open or overdue", ""]
-    # An offer the meeting minuted as an action is listed once, as the action.
+    lines.append("Meetings in the records: " + ", ".join(_doc_when(d) for d in meetings))
+    last = meetings[-1] if meetings else None
+    lines += ["", f"## Actions set at the last meeting ({_doc_when(last) if last else 'none'}), due at the next", ""]
+    # No later record can say these were delivered: they are what the next meeting asks about.
+    latest = [e for e in ledger if last is not None and e.set_at_in_corpus and e.action.document_id == last.id]
+    if not latest:
+        lines.append("_None recorded._")
+    lines += [_commitment_line(e, ranges, with_status=False) for e in latest]
+    lines += ["", "## Earlier commitments still open, deferred or overdue", ""]
     pending = [
         e for e in ledger
-        if (e.action.area, e.action.body) == key and e.status in ("open", "overdue") and e.formal_action is None
+        if (e.action.area, e.action.body) == key and e.status in ("open", "deferred", "overdue") and e not in latest
     ]
     if not pending:
         lines.append("_None recorded._")
-    for e in pending:
-        a = e.action
-        due = f", due {a.due.isoformat()}" if a.due else ""
-        owner = f" — {a.owner}" if a.owner else ""
-        why = e.evidence[0].note if e.evidence else ""
-        when = e.set_at.isoformat() if e.set_at else "undated"
-        lines.append(f"- **{e.status}**{owner}{due}: {a.text} _({why})_ [{when}, {a.source}]")
+    lines += [_commitment_line(e, ranges) for e in pending]
+    # Not claimed overdue: the meeting that would say is missing. Still worth asking about.
+    unknown = [e for e in ledger if (e.action.area, e.action.body) == key and e.status == "unknown" and e not in latest]
+    if unknown:
+        lines += ["", "## Earlier commitments whose outcome the records do not show", ""]
+        lines += [_commitment_line(e, ranges) for e in unknown]
 
     lines += ["", "## Questions asked at the last two meetings, and the answers given", ""]
     for doc in reversed(last_two):
-        when = doc.meeting_date.isoformat() if doc.meeting_date else "undated"
-        lines.append(f"### {when}" + (" (date inferred)" if doc.date_inferred else ""))
+        lines.append(f"### {_doc_when(doc)}")
         asked = 0
         for p in (p for p in passages if p.document_id == doc.id):
             parts = sentences(p.text)
@@ -110,9 +127,9 @@ def meeting_brief(
                 reply = next(
                     ((o, s) for o, s in parts[n + 1 :] if not any(x.role == "PCC" for x in sentence_speakers(p, o, len(s)))), None
                 )
-                lines.append(f"- **Asked** ({_speaker(p, offset, len(sentence))}): “{sentence}” {_cite(p)}")
+                lines.append(f"- **Asked** ({_speaker(p, offset, len(sentence))}): “{readable(sentence)}” {_cite(p, ranges)}")
                 if reply:
-                    lines.append(f"  - **Answer** ({_speaker(p, reply[0], len(reply[1]))}): “{reply[1]}” {_cite(p)}")
+                    lines.append(f"  - **Answer** ({_speaker(p, reply[0], len(reply[1]))}): “{readable(reply[1])}” {_cite(p, ranges)}")
                 asked += 1
         if not asked:
             lines.append("_No questions from the commissioner recorded._")
@@ -124,7 +141,7 @@ def meeting_brief(
         for p in (p for p in passages if p.document_id == doc.id):
             for offset, sentence in sentences(p.text):
                 if PROMISE_RE.search(sentence):
-                    lines.append(f"- ({_speaker(p, offset, len(sentence))}): “{sentence}” {_cite(p)}")
+                    lines.append(f"- ({_speaker(p, offset, len(sentence))}): “{readable(sentence)}” {_cite(p, ranges)}")
                     promised += 1
     if not promised:
         lines.append("_None recorded._")

@@ -8,18 +8,29 @@ campaign summary received with thanks"). Updates are matched to actions by meani
 time. An update whose action was set at a meeting missing from the corpus still tells
 the status of that action, so it becomes an entry of its own.
 
-Status, relative to the newest meeting in the corpus:
+One commitment is one entry: an offer made in discussion that the meeting also minuted as
+an action is shown with that action (its owner, due date and status), the offer's words
+beside it.
+
+A status is claimed only where the records can show it. Which meetings were held the
+records say themselves: the meetings in the corpus, those a later meeting's "Notes of
+Previous Meeting – 15 March 2023" reports on, and the "Date of next meeting" that sets an
+action's due date.
 - done: a later meeting records it discharged, received or delivered (its words quoted);
-- open: not recorded as done, not past its due date (or a later record says it is pending);
-- overdue: past its due date and no later meeting records it delivered;
-- unknown: no later meeting of that body is in the corpus to say either way.
+- deferred: a later record puts it off to a new due point ("to be provided before
+  December meeting"), even under a "discharged" heading;
+- open: not recorded as done and not yet due, or with no due date;
+- overdue: the meeting it was due at (or the first one after) is in the records and
+  records no delivery;
+- unknown: the meeting that would say is not in the records; the reason says which
+  ("due at the meeting of 4 December 2019, which is not in the records").
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -27,8 +38,9 @@ import numpy as np
 
 from indexer.embed import Embedder
 from indexer.records import Action, Document
+from search.labels import meeting_label
 
-STATUSES = ("done", "open", "overdue", "unknown")
+STATUSES = ("done", "deferred", "open", "overdue", "unknown")
 DONE_STATUSES = {"discharged", "complete", "completed", "closed", "done", "received"}
 # A match needs both: similar meaning and some shared content words. Calibrated by hand
 # on the seed corpus's June 2023 → September 2023 and May 2025 → September 2025 links.
@@ -55,12 +67,60 @@ class Evidence:
 
 @dataclass(frozen=True)
 class LedgerEntry:
-    action: Action  # the commitment as made (for a reconstructed one: the later update)
+    action: Action  # the commitment: the minuted action, else the offer (or the later update)
     status: str  # one of STATUSES
     evidence: tuple[Evidence, ...]
     set_at: date | None  # the meeting that set it
     set_at_in_corpus: bool  # False when only a later update tells of it
-    formal_action: Action | None = None  # for an offer: the action the meeting minuted for it
+    offers: tuple[Action, ...] = ()  # the words it was offered in, in discussion at the same meeting
+    due: date | None = None  # when it is due: the action's own date, or the new one a deferral sets
+    when: str = ""  # the setting meeting as a reader should see it ("undated; between … and …")
+
+    @property
+    def reason(self) -> str:
+        """Why the status is what it is, in words."""
+        return self.evidence[0].note if self.evidence else ""
+
+
+BodyKey = tuple[str | None, str | None]  # (area, body)
+
+
+@dataclass(frozen=True)
+class Meetings:
+    """What the records say about one body's meetings."""
+
+    held: tuple[date, ...]  # in the corpus (an undated one by the start of its range)
+    ranges: tuple[tuple[date, date], ...]  # undated meetings in the corpus: when they could have been
+    reviews: dict[date, date]  # meeting in the corpus -> the earlier meeting its notes report on
+
+    def in_records(self, day: date) -> bool:
+        return day in self.held or any(a <= day <= b for a, b in self.ranges)
+
+    def next_held(self, after: date) -> date | None:
+        later = [d for d in self.held if d > after]
+        return min(later) if later else None
+
+
+def meetings_of(documents: Sequence[Document], actions: Sequence[Action]) -> dict[BodyKey, Meetings]:
+    held: dict[BodyKey, set[date]] = {}
+    ranges: dict[BodyKey, list[tuple[date, date]]] = {}
+    for d in documents:
+        if d.kind in ("minutes", "meeting notes") and d.meeting_date:
+            held.setdefault((d.area, d.body), set()).add(d.meeting_date)
+            if d.date is None and d.date_range:
+                ranges.setdefault((d.area, d.body), []).append(d.date_range)
+    reviews: dict[BodyKey, dict[date, date]] = {}
+    for u in actions:
+        if u.kind == "update" and u.refers_to and u.meeting_date:
+            reviews.setdefault((u.area, u.body), {}).setdefault(u.meeting_date, u.refers_to)
+    return {
+        body: Meetings(tuple(sorted(days)), tuple(ranges.get(body, ())), reviews.get(body, {}))
+        for body, days in held.items()
+    }
+
+
+def _day(d: date) -> str:
+    return f"{d.day} {d.strftime('%B %Y')}"
 
 
 def _content_words(text: str) -> set[str]:
@@ -80,7 +140,6 @@ def _previous_meeting(meetings: Sequence[date], at: date | None) -> date | None:
     return max(earlier) if earlier else None
 
 
-BodyKey = tuple[str | None, str | None]  # (area, body)
 
 
 def build_ledger(actions: Sequence[Action], documents: Sequence[Document], embed: Embed) -> list[LedgerEntry]:
@@ -92,14 +151,15 @@ def build_ledger(actions: Sequence[Action], documents: Sequence[Document], embed
     for d in documents:
         if d.kind in ("minutes", "meeting notes") and d.meeting_date:
             meetings_by_body.setdefault((d.area, d.body), []).append(d.meeting_date)
-    newest = max((d for dates in meetings_by_body.values() for d in dates), default=None)
+    meetings = meetings_of(documents, actions)
+    ranges = {d.id: d.date_range for d in documents if d.date_range}
 
     texts = [_matching_text(a) for a in commitments] + [u.text for u in updates]
     vectors = embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
     c_vec, u_vec = vectors[: len(commitments)], vectors[len(commitments) :]
     similarity = c_vec @ u_vec.T if len(commitments) and len(updates) else np.zeros((len(commitments), len(updates)))
 
-    # Offers the meeting also minuted as actions share the action's fate.
+    # An offer the meeting also minuted as an action is that action: one commitment.
     formal: dict[int, int] = {}
     for i, offer in enumerate(commitments):
         if offer.kind != "offer":
@@ -129,24 +189,24 @@ def build_ledger(actions: Sequence[Action], documents: Sequence[Document], embed
 
     entries: list[LedgerEntry] = []
     for i, c in enumerate(commitments):
-        # An offer the meeting minuted as an action shares that action's due date and fate.
-        owner = commitments[formal[i]] if i in formal else c
-        j = matched.get(formal.get(i, i))
-        status, evidence = _status(owner, updates[j] if j is not None else None, meetings_by_body, newest)
+        if i in formal:
+            continue  # shown with its minuted action
+        offers = tuple(commitments[o] for o in sorted(formal) if formal[o] == i)
+        j = matched.get(i)
+        status, evidence, due = _status(c, updates[j] if j is not None else None, meetings.get((c.area, c.body)))
         entries.append(
-            LedgerEntry(
-                action=c, status=status, evidence=evidence, set_at=c.meeting_date, set_at_in_corpus=True,
-                formal_action=commitments[formal[i]] if i in formal else None,
-            )
+            LedgerEntry(action=c, status=status, evidence=evidence, set_at=c.meeting_date, set_at_in_corpus=True,
+                        offers=offers, due=due, when=meeting_label(c.meeting_date, ranges.get(c.document_id), c.date_inferred))
         )
     for j, u in enumerate(updates):
         if j in used:
             continue
         set_at = u.refers_to or _previous_meeting(meetings_by_body.get((u.area, u.body), []), u.meeting_date)
-        done = u.status in DONE_STATUSES
-        evidence = (Evidence(u.meeting_date, u.quote, u.source, f"recorded as {u.status}"),)
+        status, note = _update_status(u, meetings.get((u.area, u.body)))
+        evidence = (Evidence(u.meeting_date, u.quote, u.source, note),)
         entries.append(
-            LedgerEntry(action=u, status="done" if done else "open", evidence=evidence, set_at=set_at, set_at_in_corpus=False)
+            LedgerEntry(action=u, status=status, evidence=evidence, set_at=set_at, set_at_in_corpus=False, due=u.due,
+                        when=meeting_label(set_at, None, False))
         )
     entries.sort(key=lambda e: (e.set_at or date.min, e.action.source, e.action.start))
     return entries
@@ -179,26 +239,65 @@ def _later_same_body(c: Action, u: Action, meetings_by_body: dict[BodyKey, list[
     return _previous_meeting(meetings_by_body.get((u.area, u.body), []), u.meeting_date) == c.meeting_date
 
 
-def _status(
-    c: Action, update: Action | None, meetings_by_body: dict[BodyKey, list[date]], newest: date | None
-) -> tuple[str, tuple[Evidence, ...]]:
+def _update_status(u: Action, meetings: Meetings | None) -> tuple[str, str]:
+    """Status of an action known only from a later meeting's update on it."""
+    if u.status in DONE_STATUSES:
+        return "done", f"recorded as {u.status}"
+    if u.status == "deferred":
+        where = ""
+        if u.due:
+            where = f" to the meeting of {_day(u.due)}"
+            if meetings and u.meeting_date and u.due <= max(meetings.held) and not meetings.in_records(u.due):
+                where += ", which is not in the records"
+        return "deferred", f"recorded as deferred{where}"
+    return "open", f"later record: {u.status}"
+
+
+def _status(c: Action, update: Action | None, meetings: Meetings | None) -> tuple[str, tuple[Evidence, ...], date | None]:
+    """(status, evidence, due) of a commitment set at a meeting in the corpus."""
     if update is not None:
-        done = update.status in DONE_STATUSES
-        note = f"recorded as {update.status}" if done else f"later record: {update.status}"
-        evidence = (Evidence(update.meeting_date, update.quote, update.source, note),)
-        if done:
-            return "done", evidence
-        if c.due and newest and c.due < newest:
-            return "overdue", evidence
-        return "open", evidence
-    later = sorted(d for d in meetings_by_body.get((c.area, c.body), []) if c.meeting_date and d > c.meeting_date)
-    if not later:
-        note = f"no later meeting of the {c.body or 'same body'} in the records"
-        return "unknown", (Evidence(None, "", c.source, note),)
-    listed = ", ".join(d.isoformat() for d in later)
-    if c.due and newest and c.due < newest:
-        return "overdue", (Evidence(None, "", c.source, f"due {c.due.isoformat()}; no record of delivery at the later meetings ({listed})"),)
-    return "open", (Evidence(None, "", c.source, f"no record of delivery yet at the later meetings ({listed})"),)
+        evidence_note = f"recorded as {update.status}" if update.status in DONE_STATUSES else f"later record: {update.status}"
+        evidence = (Evidence(update.meeting_date, update.quote, update.source, evidence_note),)
+        if update.status in DONE_STATUSES:
+            return "done", evidence, c.due
+        if update.status == "deferred":
+            status, note = _update_status(update, meetings)
+            return status, (replace(evidence[0], note=note),), update.due or c.due
+        overdue = c.due and meetings and update.meeting_date and c.due <= update.meeting_date
+        return ("overdue" if overdue else "open"), evidence, c.due
+    status, note = _unreported_status(c, meetings)
+    return status, (Evidence(None, "", c.source, note),), c.due
+
+
+def _unreported_status(c: Action, meetings: Meetings | None) -> tuple[str, str]:
+    """A commitment no later record reports on: overdue only where the meeting that should
+    have reported it is in the records."""
+    body = c.body or "same body"
+    set_at = c.meeting_date
+    later = meetings.next_held(set_at) if meetings and set_at else None
+    if meetings is None or set_at is None or later is None:
+        if c.due:
+            return "unknown", f"due at the next meeting ({_day(c.due)}); no later meeting of the {body} is in the records"
+        return "unknown", f"no later meeting of the {body} is in the records"
+    # The next meeting in the corpus reports on this one unless its notes name another.
+    reviewed = meetings.reviews.get(later)
+    continuous = reviewed is None or reviewed == set_at
+    if c.due is None:
+        if continuous:
+            return "open", f"no due date; not recorded as delivered at the next meeting ({_day(later)})"
+        reported = f" (the next notes in the records report on {_day(reviewed)})" if reviewed and reviewed > set_at else ""
+        return "unknown", f"the meeting after it is not in the records{reported}"
+    if meetings.in_records(c.due):
+        return "overdue", f"due at the meeting of {_day(c.due)}, which records no delivery"
+    after_due = [d for d in meetings.held if d >= c.due]
+    if not after_due:
+        return "unknown", f"due at the meeting of {_day(c.due)}, after the newest meeting in the records"
+    first = min(after_due)
+    # The first meeting after the due date speaks for it only when it is the next meeting
+    # held (its notes report on the one that set the commitment, or on the due meeting).
+    if meetings.reviews.get(first) in (set_at, c.due) or (first == later and continuous):
+        return "overdue", f"due {_day(c.due)}; no delivery recorded at the meeting of {_day(first)}"
+    return "unknown", f"due at the meeting of {_day(c.due)}, which is not in the records"
 
 
 def entry_json(e: LedgerEntry) -> dict[str, object]:
@@ -206,8 +305,9 @@ def entry_json(e: LedgerEntry) -> dict[str, object]:
     return {
         "text": a.text,
         "owner": a.owner,
-        "due": a.due.isoformat() if a.due else None,
+        "due": e.due.isoformat() if e.due else None,
         "meeting_date": e.set_at.isoformat() if e.set_at else None,
+        "when": e.when,
         "date_inferred": a.date_inferred if e.set_at_in_corpus else e.set_at is None,
         "set_at_in_corpus": e.set_at_in_corpus,
         "body": a.body,
@@ -222,7 +322,10 @@ def entry_json(e: LedgerEntry) -> dict[str, object]:
              "source": ev.source, "note": ev.note}
             for ev in e.evidence
         ],
-        "formal_action": e.formal_action.text if e.formal_action else None,
+        "reason": e.reason,
+        "offered_in_discussion": [{"text": o.text, "quote": o.quote,
+                                   "speaker": {"role": o.speaker.role, "name": o.speaker.name} if o.speaker else None}
+                                  for o in e.offers],
     }
 
 

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from indexer.records import Passage, Speaker
+from indexer.sentences import sentence_spans
 from indexer.speakers import speaker_at, speaker_mentions
 from search.lexical import tokenize
 
-# A sentence ends at . ! or ? (not inside "i.e." or "e.g."), or at a line break.
-SENTENCE_RE = re.compile(r"(?:[^.!?\n]|\b(?:i\.e|e\.g|etc|No|no|approx)\.)+(?:[.!?]+['’\")\]]*|$)")
-
-
 def sentences(text: str) -> list[tuple[int, str]]:
-    """Sentences with their offsets in `text`; a sentence never spans a line break."""
-    out = []
-    for m in SENTENCE_RE.finditer(text):
-        sentence = m.group(0).strip()
-        if len(tokenize(sentence)) >= 3:
-            out.append((m.start() + m.group(0).index(sentence[0]), sentence))
-    return out
+    """Sentences with their offsets in `text` (see indexer.sentences: never cut inside a
+    number or after an abbreviation); fragments under three words are left out."""
+    return [(start, text[start:end]) for start, end in sentence_spans(text) if len(tokenize(text[start:end])) >= 3]
 
 
 def sentence_speakers(

@@ -829,3 +829,40 @@ def merge(
         sep = " " if field_name in ("since", "until") else ": "
         kept.append(f"{field_name}{sep}{shown} (explicit)")
     return replace(merged, notes=tuple(kept))
+
+
+# -- the person spoken to -----------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _addressee_res() -> tuple[re.Pattern[str], ...]:
+    from indexer.vocabulary import ADDRESSEE_VERBS, ADDRESSEE_VERBS_PRESENT
+
+    role = rf"(?P<who>(?:the\s+)?(?P<role>{role_pattern()}))"
+
+    def verbs(words: tuple[str, ...]) -> str:
+        return "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in sorted(words, key=len, reverse=True))
+
+    past, present = verbs(ADDRESSEE_VERBS), verbs(ADDRESSEE_VERBS_PRESENT)
+    return (
+        # "what was the PCC told about", "has the Commissioner been briefed on"
+        re.compile(rf"\b(?:was|were|has|have|had|is|been|being|get|got)\s+{role}\s+(?:been\s+)?(?:{past})\b", re.I),
+        # "what did the CC tell the PCC", "answers given to the PCC", "reported to the Commissioner"
+        re.compile(rf"\b(?:{present}|{past}|said|given|answers?|replies|responses?)\s+(?:to\s+)?{role}(?=\s+(?:about|on|of|regarding|that|when|at|in)\b|\s*[?.]?$)", re.I),
+    )
+
+
+def addressee(query: str) -> tuple[str | None, str]:
+    """The office a question asks what was said *to* ("what was the PCC told about 101
+    calls" → PCC), and the question without that phrase, so the office is not read as the
+    speaker. (None, query) when the question names no one spoken to."""
+    for pattern in _addressee_res():
+        m = pattern.search(query)
+        if m:
+            role = canonical_role(m.group("role"))
+            if role:
+                rest = (query[: m.start("who")] + query[m.end("who") :]) if pattern is _addressee_res()[1] else (
+                    query[: m.start()] + " " + query[m.end() :])
+                return role, " ".join(rest.split())
+    return None, query
+

@@ -159,7 +159,7 @@ def test_a_brief_is_for_one_areas_panel() -> None:
     assert sorted(body_labels(documents).values()) == ["Police and Crime Panel (Kent)", "Police and Crime Panel (Sussex)"]
     assert choose_body(documents, None) == "Police and Crime Panel (Kent)"
     brief = meeting_brief([], documents, [], "police and crime panel (sussex)")
-    assert "2025-01-24" in brief and "2025-06-03" not in brief
+    assert "24 January 2025" in brief and "3 June 2025" not in brief
 
 
 def test_minutes_without_numbers_take_their_capitalised_headings_as_items() -> None:

@@ -243,7 +243,8 @@ def test_timeline_chart_labels_every_meeting_and_segment_in_words(state: h.AppSt
     chart = view.chart_html
     assert chart.count('class="tl-label tl-long"') == chart.count('class="tl-label tl-short"') == len(view.meetings)
     for m in view.meetings:
-        assert f"{m.meeting_date.isoformat()} · {m.body}" in chart  # type: ignore[union-attr]
+        inferred = " (date inferred)" if m.date_inferred else ""
+        assert f"{m.meeting_date.isoformat()}{inferred} · {m.body}" in chart  # type: ignore[union-attr]
         for role, n in m.by_speaker:
             assert f"<title>{role}: {n} passage" in chart  # a tooltip for every segment
     # The widest segment of the longest bar carries its role and count as text.

@@ -114,6 +114,7 @@ td.nowrap { white-space: nowrap; }
   text-transform: uppercase; font-size: .8em; letter-spacing: .03em; }
 .status-done { color: #14532d; background: #dcfce7; }
 .status-open { color: #1e3a8a; background: #dbeafe; }
+.status-deferred { color: #78350f; background: #fef3c7; }
 .status-overdue { color: #7f1d1d; background: #fee2e2; }
 .status-unknown { color: #374151; background: #f3f4f6; border-style: dashed; }
 ul.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .3rem 1rem; font-size: .85em; }

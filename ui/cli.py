@@ -183,7 +183,7 @@ def load_records(paths: tuple[str, ...], index_dir: Path | None) -> tuple[list[A
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @index_option
-@click.option("--status", type=click.Choice(["open", "done", "overdue", "unknown", "any"]), default="any", show_default=True)
+@click.option("--status", type=click.Choice(["open", "done", "deferred", "overdue", "unknown", "any"]), default="any", show_default=True)
 @click.option("--owner", help="Only commitments whose owner contains this (Force, OPCC, CC…).")
 @click.option("--kind", type=click.Choice(["action", "offer", "any"]), default="any", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON array of commitments with status and evidence.")
@@ -213,10 +213,14 @@ def actions(paths: tuple[str, ...], index_dir: Path | None, status: str, owner: 
             set_at += "*"
         ev = e.evidence[0] if e.evidence else None
         evidence = (f"{ev.meeting_date.isoformat()}: " if ev and ev.meeting_date else "") + (ev.note if ev else "")
-        rows.append([set_at, e.action.kind if e.set_at_in_corpus else "action", e.status, e.action.owner or "-",
-                     e.action.due.isoformat() if e.action.due else "-", e.action.text, evidence])
-    click.echo(table(rows, ["set at", "kind", "status", "owner", "due", "commitment", "evidence"], [11, 6, 8, 6, 10, 70, 60]))
-    click.echo(f"\n{len(entries)} commitments · ~ date inferred · * set at a meeting not in the records, known from a later update")
+        kind_label = e.action.kind if e.set_at_in_corpus else "action"
+        if e.offers:
+            kind_label += "+offer"
+        rows.append([set_at, kind_label, e.status, e.action.owner or "-",
+                     e.due.isoformat() if e.due else "-", e.action.text, evidence])
+    click.echo(table(rows, ["set at", "kind", "status", "owner", "due", "commitment", "evidence"], [11, 12, 8, 6, 10, 70, 60]))
+    click.echo(f"\n{len(entries)} commitments · ~ date inferred · * set at a meeting not in the records, known from a later update"
+               " · +offer: also offered in discussion (one commitment)")
 
 
 # -- index -----------------------------------------------------------------------
@@ -429,7 +433,7 @@ def ask(question: str, index_dir: Path | None, speaker: str | None, since: str |
                 click.echo("\n".join(_hit_lines(n, hit)))
         return
     for c in result.citations:
-        click.echo(f"• “{c.quote}”\n    — {c.label}  [{c.passage.source}]")
+        click.echo(f"• “{c.text}”\n    — {c.label}  [{c.passage.source}]")
 
 
 # -- timeline --------------------------------------------------------------------
@@ -443,6 +447,7 @@ def ask(question: str, index_dir: Path | None, speaker: str | None, since: str |
 def timeline(topic: str, index_dir: Path | None, speaker: str | None, since: str | None, until: str | None,
              body: str | None, area: str | None, as_json: bool) -> None:
     """How much was said about a topic, by whom, meeting by meeting."""
+    from indexer.sentences import readable
     from search.engine import open_searcher
     from search.timeline import point_json, timeline as trace
 
@@ -463,8 +468,10 @@ def timeline(topic: str, index_dir: Path | None, speaker: str | None, since: str
         bar = "█" * max(1, round(20 * p.count / width))
         who = ", ".join(f"{s.role or s.name} {s.passages}" for s in p.speakers[:4]) or "-"
         click.echo(f"{when:<11} {bar:<20} {p.count:>3}  {p.body or '-'} · {p.top.passage.document_kind}  ({who})")
-        click.echo(f"            “{p.top.passage.text.splitlines()[0][:160]}”")
-    click.echo("\n~ date inferred (start of the range)")
+        if p.date_inferred:
+            click.echo(f"            {p.when}")
+        click.echo(f"            “{readable(p.top.passage.text.splitlines()[0][:160])}”")
+    click.echo("\n~ date inferred: the meeting is undated (placed at the start of its range)")
 
 
 # -- brief -----------------------------------------------------------------------
@@ -501,7 +508,7 @@ DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
 @index_option
 @click.option("--baseline/--no-baseline", default=True, show_default=True, help="Also score the naive fixed-chunk pipeline.")
 @click.option("--details", is_flag=True, help="Per question type, and the weakest questions.")
-@click.option("--answers", is_flag=True, help="Also run `ask` on every question and report its refusal rates (slower).")
+@click.option("--answers", is_flag=True, help="Also run `ask` on every question (refusal rates) and score it on eval/answers.jsonl (slower).")
 @click.option("--records", is_flag=True,
               help="Score the parser on the held-out records of eval/areas (date, body, kind, area, attendees); "
                    "retrieval only with --questions (an index of eval/areas/corpus, no naive baseline: it reads corpus/ only).")
@@ -544,6 +551,13 @@ def evaluate_command(question_files: tuple[Path, ...], index_dir: Path | None, b
                 click.echo(per_type(report))
                 click.echo("weakest (hybrid nDCG@10): " + ", ".join(weakest(report)))
             click.echo()
+    if answers and not records:  # eval/answers.jsonl is written for the seed corpus
+        from eval.run import ANSWERS, format_answers, score_answers
+
+        scored = score_answers(searcher, ANSWERS)
+        reports.append({"answers_set": scored})
+        if not as_json:
+            click.echo(format_answers(scored))
     if as_json:
         print_json({"records": parsing, "retrieval": reports} if records else reports)
 

@@ -77,9 +77,10 @@ RECORD_TYPES: dict[str, tuple[str, str]] = {
 
 STATUS_HELP = {
     "done": "a later meeting records it discharged, received or delivered",
-    "open": "not recorded as done and not past its due date",
-    "overdue": "past its due date with no record of delivery",
-    "unknown": "no later meeting of that body is in the records to say",
+    "deferred": "a later record puts it off to a new due point",
+    "open": "not recorded as done and not yet due, or with no due date",
+    "overdue": "the meeting it was due at is in the records and records no delivery",
+    "unknown": "the meeting that would say is not in the records",
 }
 
 
@@ -492,7 +493,7 @@ def _answer_view(records: Records, result: Answer, cut: str | None, lazy: bool) 
     else:
         lead = '<p class="answer-kind">Quoted from the records, in date order; nothing here is generated.</p>'
         body = "<ol class=\"citations\">" + "".join(
-            f'<li><blockquote class="quote">“{highlight(c.quote, terms)}”</blockquote>'
+            f'<li><blockquote class="quote">“{highlight(c.text, terms)}”</blockquote>'
             f'<p class="cite">— {esc(c.label)} <span class="source">[{esc(c.passage.source)}]</span></p></li>'
             for c in result.citations
         ) + "</ol>"
@@ -762,9 +763,9 @@ def commitment_row(e: LedgerEntry) -> dict[str, str]:
     return {
         "status": e.status,
         "commitment": one_line(a.text),
-        "kind": kind + (" (minuted as an action)" if e.formal_action else ""),
+        "kind": kind + (" (also offered in discussion)" if e.offers else ""),
         "owner": a.owner or "-",
-        "due": a.due.isoformat() if a.due else "-",
+        "due": e.due.isoformat() if e.due else "-",
         "set at": meeting,
         "evidence": " | ".join(evidence) or "-",
         "source": a.source,

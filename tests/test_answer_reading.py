@@ -1,0 +1,36 @@
+"""Reading a question for whom it asks about, and showing a meeting's date: pure functions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from search.labels import meeting_label
+from search.understand import addressee, understand
+
+
+@pytest.mark.parametrize(
+    ("question", "spoken_to", "speaker"),
+    [
+        ("What was the PCC told about the firearms licensing backlog?", "PCC", None),
+        ("What has the Commissioner been briefed on regarding stalking?", "PCC", None),
+        ("What did the CC tell the PCC about 101 calls?", "PCC", "CC"),
+        ("What was reported to the Chief Constable about drones?", "CC", None),
+        ("What did the PCC ask about knife crime?", None, "PCC"),  # the PCC speaks here
+        ("What did the CC say about PCC funding?", None, "CC"),
+    ],
+)
+def test_the_office_spoken_to_is_not_the_speaker(question: str, spoken_to: str | None, speaker: str | None) -> None:
+    who, rest = addressee(question)
+    assert who == spoken_to
+    assert understand(rest).speaker == speaker
+
+
+def test_meeting_labels_say_what_is_known() -> None:
+    assert meeting_label(date(2023, 6, 7), None, False) == "7 June 2023"
+    undated = (date(2024, 6, 13), date(2024, 12, 10))
+    assert meeting_label(date(2024, 6, 13), undated, True) == "undated; between 12 June and 11 December 2024"
+    across = (date(2023, 12, 2), date(2024, 2, 6))
+    assert meeting_label(date(2023, 12, 2), across, True) == "undated; between 1 December 2023 and 7 February 2024"
+    assert meeting_label(None, None, False) == "undated"
