@@ -276,6 +276,7 @@ def score(
         by_type[qtype] = {
             "n": len(members),
             **{system: metrics.mean([m[system]["ndcg"] for m in members]) for system in rankings},
+            "recall": {system: metrics.mean([m[system]["recall"] for m in members]) for system in rankings},
         }
     return {
         "k": k,

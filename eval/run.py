@@ -74,9 +74,18 @@ def format_report(report: dict[str, Any], naive: dict[str, Any] | None = None) -
 
 
 def per_type(report: dict[str, Any]) -> str:
-    lines = [f"{'type':<12} {'n':>3} " + " ".join(f"{s:>8}" for s in SYSTEMS)]
+    """nDCG@10 and Recall@10 of each system, by question type."""
+    k = report["k"]
+    lines = [
+        f"{'type':<12} {'n':>3} " + " ".join(f"{s + ' nDCG':>11}" for s in SYSTEMS)
+        + " " + " ".join(f"{s + ' R@' + str(k):>11}" for s in SYSTEMS)
+    ]
     for qtype, row in report["by_type"].items():
-        lines.append(f"{qtype:<12} {row['n']:>3} " + " ".join(_fmt(row[s]).rjust(8) for s in SYSTEMS))
+        recall = row.get("recall", {})
+        lines.append(
+            f"{qtype:<12} {row['n']:>3} " + " ".join(_fmt(row[s]).rjust(11) for s in SYSTEMS)
+            + " " + " ".join(_fmt(recall.get(s)).rjust(11) for s in SYSTEMS)
+        )
     return "\n".join(lines)
 
 

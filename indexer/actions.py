@@ -33,6 +33,7 @@ OFFER_RE = re.compile(
 REQUEST_RE = re.compile(r"\brequested\s+(?:that\s+)?(?:a|an|further|the)?\s*(?:further\s+)?(?:update|briefing|report|information|data)\b|\basked\s+for\s+(?:a|an)\s+(?:further\s+)?(?:update|briefing|report)\b", re.I)
 DONE_RE = re.compile(r"\bdischarged\b|\breceived\b|\bcomplete(?:d)?\b|\bdelivered\b|\bbriefed\b|\breported\s+in\s+item\b|\badded\s+to\b|\bclosed\b|\bprovided\s+(?:outside|at|to)\b", re.I)
 PENDING_RE = re.compile(r"\bdue\s+(?:ahead|before|by)\b|\bwill\s+be\s+(?:covered|provided|reported|brought|presented)\b|\bto\s+be\s+provided\b|\boutstanding\b|\bongoing\b|\bin\s+progress\b|\bdeferred\b|\bcarried\s+forward\b", re.I)
+NEXT_MEETING_RE = re.compile(r"^\s*(?:the\s+)?(?:date\s+of\s+(?:the\s+)?)?next\s+meeting\b", re.I)
 
 
 def extract(doc_id: str, source: str, body: str | None, paragraphs: Sequence[Paragraph], blocks: Sequence[Block]) -> list[Action]:
@@ -202,7 +203,9 @@ def _updates(doc_id: str, source: str, body: str | None, paragraphs: Sequence[Pa
         refers_to = refers_to or first_date(p.item_title) or (
             first_date(p.text) if re.search(r"\bmeeting\s+held\s+on\b", p.text, re.I) else None
         )
-        if re.search(r"\b(?:true|accurate)\s+record\b|\bfollowing\b.*:$", p.text, re.I):
+        if NEXT_MEETING_RE.match(p.text):
+            continue  # "The next meeting will be held on …" closes the minutes; it updates nothing
+        if re.search(r"\b(?:true|accurate|correct)\s+record\b|\bfollowing\b.*:$", p.text, re.I):
             header_status = "discharged" if re.search(r"\bdischarged\b", p.text, re.I) else header_status
             continue
         pending = PENDING_RE.search(p.text)

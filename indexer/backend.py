@@ -31,6 +31,9 @@ from indexer.records import Passage
 
 BACKENDS = ("embedded", "qdrant")
 
+# Alternative phrases for one query term, and the weight of the best of them in BM25.
+Expansions = tuple[Sequence[str], float]
+
 
 @dataclass(frozen=True)
 class Where:
@@ -103,8 +106,9 @@ class SearchBackend(Protocol):
         """Remove every passage of one source file."""
 
     def search(self, text: str, vector: np.ndarray | None, k: int, where: Where | None = None,
-               mode: str = "hybrid") -> Ranked:
-        """The k best passages meeting `where`, by BM25 over `text` and by cosine to `vector`."""
+               mode: str = "hybrid", expansions: Sequence[Expansions] = ()) -> Ranked:
+        """The k best passages meeting `where`, by BM25 over `text` (widened by `expansions`,
+        as indexer.lexical.LexicalIndex.expanded_scores) and by cosine to `vector`."""
 
     def count(self) -> int:
         """How many passages are stored."""
@@ -232,7 +236,7 @@ class EmbeddedBackend:
         return self._lexical, self._dense
 
     def search(self, text: str, vector: np.ndarray | None, k: int, where: Where | None = None,
-               mode: str = "hybrid", mask: np.ndarray | None = None) -> Ranked:
+               mode: str = "hybrid", mask: np.ndarray | None = None, expansions: Sequence[Expansions] = ()) -> Ranked:
         """As SearchBackend.search; `mask` (one bool per passage, in order) replaces `where`."""
         lexical, dense = self._built()
         if mask is None and where is not None:
@@ -241,7 +245,7 @@ class EmbeddedBackend:
         lex: tuple[tuple[str, float], ...] = ()
         den: tuple[tuple[str, float], ...] = ()
         if mode in ("hybrid", "lexical"):
-            rows, scores = lexical.top(text, k, mask)
+            rows, scores = lexical.top(text, k, mask, expansions)
             lex = tuple((ids[r], float(s)) for r, s in zip(rows, scores))
         if mode in ("hybrid", "dense") and vector is not None and self._passages:
             rows, scores = search_dense(dense, vector, k, mask)

@@ -6,6 +6,8 @@ re-read, which passages to re-embed, and never replacing a good index with a wor
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import sys
 import time
@@ -28,7 +30,10 @@ from indexer.store import LoadedIndex, index_lock, load_index, recorded_backend,
 
 # Settings that only shape the BM25 index (rebuilt on every run anyway) or apply at
 # query time: an old index's records and vectors stay reusable when only these change.
-NOT_AFFECTING_RECORDS = frozenset({"bm25_k1", "bm25_b", "bm25_method", "rrf_k", "dense_weight"})
+NOT_AFFECTING_RECORDS = frozenset({
+    "bm25_k1", "bm25_b", "bm25_method", "rrf_k", "dense_weight", "synonym_weight", "expansion_weight", "dense_expansions",
+    "intent_weight", "meeting_decay",
+})
 
 # Below this many files a progress bar for reading and parsing is just noise.
 FILE_BAR_MIN = 20
@@ -128,6 +133,13 @@ def _dedupe(
 
 def _action_key(action: Action) -> tuple[object, ...]:
     return " ".join(re.findall(r"\w+", action.text.lower())), action.meeting_date, action.kind
+
+
+def row_sha256(row: Mapping[str, Any]) -> str:
+    """The manifest row a file is parsed with, as a digest: part of the key for reusing the
+    file's records, so an edited body, date or area takes effect without --rebuild."""
+    text = json.dumps({str(k): row[k] for k in row}, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _copies_to_reread(old: LoadedIndex, files: Sequence[Path]) -> set[str]:
@@ -282,6 +294,7 @@ def _build_index(
     errors: list[str] = []
     indexed = reused = failed = 0
     seen: set[str] = set()
+    row_keys: dict[str, str | None] = {}  # per source, the manifest row its records were parsed with
 
     def fail(source: str, line: str) -> None:
         nonlocal failed
@@ -290,6 +303,7 @@ def _build_index(
         if old is not None and previous is not None and source not in seen:
             line += " (the previously indexed version is kept)"
             entries.append((old.parsed_file(source), old.file_embeddings(source), previous.sha256))
+            row_keys[source] = previous.row_sha256
             seen.add(source)
         errors.append(line)
         say(line)
@@ -308,8 +322,13 @@ def _build_index(
             fail(source, f"{path}: could not be read ({_one_line(exc)})")
             continue
         previous = old.indexed_file(source) if old is not None else None
-        if old is not None and previous is not None and previous.sha256 == digest and source not in reread:
+        row_key = row_sha256(rows.get(source, {}))
+        if (
+            old is not None and previous is not None and previous.sha256 == digest
+            and previous.row_sha256 == row_key and source not in reread
+        ):
             entries.append((old.parsed_file(source), old.file_embeddings(source), digest))
+            row_keys[source] = row_key
             seen.add(source)
             reused += 1
             seconds["reading"] += time.perf_counter() - started
@@ -336,6 +355,7 @@ def _build_index(
         finally:
             seconds["parsing"] += time.perf_counter() - started
         entries.append((parsed, None, extracted.sha256))
+        row_keys[source] = row_key
         seen.add(source)
         indexed += 1
     bar.close()
@@ -373,8 +393,11 @@ def _build_index(
         sent = _sync_qdrant(backend, old, parsed_files, embeddings, embedder, config, rebuild, say)
     model_file = getattr(embedder, "file", None)
     corpus = [str(Path(p).resolve()) for p in paths]
-    write_index(index_dir, parsed_files, embeddings, config, embedder.fingerprint, hashes, errors, corpus=corpus,
-                embedder_file=str(model_file) if model_file else None, backend=backend.as_json())
+    write_index(
+        index_dir, parsed_files, embeddings, config, embedder.fingerprint, hashes, errors,
+        corpus=corpus, embedder_file=str(model_file) if model_file else None,
+        row_hashes={pf.source: row_keys.get(pf.source) for pf in parsed_files}, backend=backend.as_json(),
+    )
     seconds["indexing"] += time.perf_counter() - started
 
     return BuildReport(

@@ -57,6 +57,20 @@ class IndexConfig:
     # what researchers type; dense lifts paraphrases the words miss.
     rrf_k: int = 10
     dense_weight: float = 0.3
+    # Query expansion (indexer.glossary): the share of BM25 given to what a query's terms
+    # stand for, below the user's own words: exact equivalents (acronyms, synonyms: "domestic
+    # violence" -> "domestic abuse") and the records' nearby terms for a plain phrase
+    # ("hanging up" -> "abandonment"); and how many of those phrases join the query the
+    # embedder sees. Tuned by eval/tune.py on half of the project's own questions.
+    synonym_weight: float = 0.75
+    expansion_weight: float = 0.75
+    dense_expansions: int = 2
+    # Meeting questions (search.intent): the lift for a passage of the kind asked for (a
+    # member's question, an action or its update), in fused-score units (a first place at
+    # k=10 is 1/11); and, for change-over-time questions, the factor applied per hit already
+    # taken from the same meeting (1 leaves the ranking as it is).
+    intent_weight: float = 0.05
+    meeting_decay: float = 0.85
     format_version: int = FORMAT_VERSION
     parser_version: str = field(default_factory=parser_fingerprint)  # old indexes re-parse
 

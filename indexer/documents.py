@@ -29,7 +29,13 @@ START_MARKERS: tuple[tuple[re.Pattern[str], DocumentKind], ...] = (
     (re.compile(r"^\s*minutes\s+of\s+(?:a|the)\s+(?:\w+\s+)?meeting\s+of\b", re.I), DocumentKind.MINUTES),
     (re.compile(r"^\s*#*\s*(?:\*\*)?\s*(?:meeting\s+notes|notes\s+of\s+(?:a|the)\s+meeting)\s*(?:\*\*)?\s*$", re.I), DocumentKind.MEETING_NOTES),
     (re.compile(r"^\s*#*\s*(?:\*\*)?\s*(?:record\s+of\s+(?:a\s+)?decision|decision\s+(?:record|notice))\s*(?:\*\*)?\s*$", re.I), DocumentKind.DECISION),
-    (re.compile(r"^\s*questions\s+to\s+the\s+(?:police\s+and\s+crime\s+)?(?:commissioner|pcc)\b.{0,60}$", re.I), DocumentKind.QUESTIONS),
+    # Members' or the public's questions to the commissioner, in any of the titles' wordings.
+    (re.compile(
+        r"^\s*#*\s*(?:\*\*)?\s*(?:(?:written|members['’]?|public)\s+)?questions\s+(?:to|for)\s+the\s+(?:police,?\s+(?:fire\s+and\s+)?(?:and\s+)?crime\s+)?(?:commissioner|pcc|pfcc)\b.{0,80}$|"
+        r"^\s*#*\s*(?:\*\*)?\s*(?:(?:written\s+)?questions\s+(?:from|by)\s+(?:the\s+)?(?:panel\s+)?(?:members|councillors|public)|"
+        r"(?:written|members?['’]?|panel\s+members?['’]?|public)\s+questions)\b.{0,80}$",
+        re.I,
+    ), DocumentKind.QUESTIONS),
     (re.compile(r"^\s*\S.{0,60}\bwork\s+programme\b.{0,40}$", re.I), DocumentKind.WORK_PROGRAMME),
     (re.compile(r"^\s*by:\s+\S", re.I), DocumentKind.REPORT),
 )
@@ -38,14 +44,31 @@ REPORT_START_RE = re.compile(
 )
 LABEL_RE = re.compile(
     r"^[ \t#*]*(?P<label>title|date\s*(?:&|and)\s*time|date|time|venue|location|attendees|present|(?:also|members|officers)\s+present|"
-    r"(?:also\s+)?in\s+attendance|officers(?:\s+in\s+attendance)?|apologies(?:\s+for\s+absence)?|to|from|by|subject|reference|originator)[ \t*]*"
-    r"(?::|(?<=apologies)(?=[ \t]*$)|(?<=attendees)(?=[ \t]*$))[ \t]*(?P<value>.*)$",
+    r"(?:also\s+)?in\s+attendance|officers(?:\s+in\s+attendance)?|apologies(?:\s+for\s+absence)?|(?:panel\s+|co-opted\s+|independent\s+)?members|to|from|by|subject|reference|originator)[ \t*]*"
+    # ":" (or ":-", or a dash in older minutes: "Present - …"), or a roster label alone on its line.
+    r"(?::-?|[ \t]+[–—-](?=[ \t]|$)|(?<=apologies)(?=[ \t]*$)|(?<=attendees)(?=[ \t]*$)|(?<=present)(?=[ \t]*$)|(?<=attendance)(?=[ \t]*$))"
+    r"[ \t]*(?P<value>.*)$",
     re.I,
 )
-ROSTER_LABELS = {
+# Labels that head a roster only when names follow them: "Members:" may open a sentence.
+NAMES_ONLY_LABELS = {"members", "panel members", "co-opted members", "independent members"}
+ROSTER_LABELS = NAMES_ONLY_LABELS | {
     "attendees", "present", "also present", "members present", "officers present", "in attendance",
     "also in attendance", "apologies", "apologies for absence", "officers", "officers in attendance",
 }
+# The header row of a table of attendees: "| Name | Role |", "Attendee | Organisation".
+ROSTER_TABLE_WORDS = r"(?:name|attendees?|members?|role|title|position|office|organi[sz]ation|representing|initials|job\s+title)"
+ROSTER_TABLE_HEADER_RE = re.compile(
+    rf"^\s*\|?\s*(?:name|attendees?|members?)\s*(?:\||\t|\s{{3,}})\s*{ROSTER_TABLE_WORDS}(?:\s*(?:\||\t|\s{{3,}})\s*{ROSTER_TABLE_WORDS})*\s*\|?\s*$",
+    re.I,
+)
+TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+# "Apologies were received from Cllr A and Mr B.": a sentence that lists who sent apologies.
+APOLOGIES_SENTENCE_RE = re.compile(
+    r"^\s*apologies\s+(?:for\s+absence\s+)?(?:were|had\s+been|have\s+been)\s+(?:received|given|submitted|tendered|noted)\s+"
+    r"(?:from|by|on\s+behalf\s+of)\s+(?P<value>.+)$",
+    re.I,
+)
 MINUTES_BODY_RE = re.compile(r"minutes\s+of\s+(?:a|the)\s+(?:\w+\s+)?meeting\s+of\s+(?:the\s+)?(?P<body>.+?)\s+held\b", re.I)
 NEXT_MEETING_RE = re.compile(r"date\s+of\s+(?:the\s+)?next\s+(?:meeting\s+of\s+(?:the\s+)?)?(?P<body>[^:\n]{3,80}?)\s*:\s*(?P<date>[^\n]+)", re.I)
 PREVIOUS_MEETING_RE = re.compile(
@@ -99,7 +122,7 @@ def find_segments(lines: list[Line]) -> list[Segment]:
                     continue
                 if kind in (DocumentKind.QUESTIONS, DocumentKind.WORK_PROGRAMME) and not title_like(s, max_words=14):
                     continue
-                if kind == DocumentKind.QUESTIONS and not _followed_by(lines, i, re.compile(r"^\s*(?:\d{1,2}[.)]|question\s+\d)", re.I), 8):
+                if kind == DocumentKind.QUESTIONS and not _followed_by(lines, i, re.compile(r"^\s*(?:\d{1,2}[.)]|q\.?\s*\d|question\s+(?:\d|no\b|from\b|by\b|asked\b))", re.I), 12):
                     continue
                 starts.append((_header_start(lines, i, kind), kind))
                 break
@@ -177,6 +200,14 @@ def read_title_block(lines: list[Line], seg: Segment) -> TitleBlock:
     block = TitleBlock()
     i = seg.first
     while i < seg.last:
+        unlabelled = _unlabelled_roster(lines[i].text)
+        if unlabelled is not None:
+            label, value = unlabelled
+            roster_lines, end = _roster_region(lines, i, seg.last, value)
+            block.roster.append((label, roster_lines))
+            block.consumed.update(range(i, end))
+            i = end
+            continue
         m = LABEL_RE.match(lines[i].text)
         if not m or NUMBER_RE.match(lines[i].text):
             i += 1
@@ -184,6 +215,9 @@ def read_title_block(lines: list[Line], seg: Segment) -> TitleBlock:
         label = re.sub(r"\s+", " ", m.group("label").lower())
         label = "date" if label.startswith("date") else label
         value = m.group("value").strip()
+        if label in NAMES_ONLY_LABELS and value and not _names_follow(value):
+            i += 1
+            continue
         if label in ROSTER_LABELS:
             roster_lines, end = _roster_region(lines, i, seg.last, value)
             block.roster.append((_roster_label(label), roster_lines))
@@ -207,6 +241,20 @@ def read_title_block(lines: list[Line], seg: Segment) -> TitleBlock:
     return block
 
 
+def _names_follow(value: str) -> bool:
+    from indexer.roster import is_roster_line
+
+    return is_roster_line(value)
+
+
+def _unlabelled_roster(text: str) -> tuple[str, str] | None:
+    """A roster that opens without a label: a table's header row, or a sentence of apologies."""
+    if ROSTER_TABLE_HEADER_RE.match(text):
+        return "attendees", ""
+    m = APOLOGIES_SENTENCE_RE.match(text)
+    return ("apologies", m.group("value")) if m else None
+
+
 def _roster_label(label: str) -> str:
     """Labels that mean the same status, as the roster reader knows them."""
     if label.startswith("apologies"):
@@ -227,9 +275,11 @@ def _roster_region(lines: list[Line], i: int, stop: int, value: str) -> tuple[li
     while j < stop:
         line = lines[j]
         s = line.stripped
-        if not s:
+        if not s or TABLE_RULE_RE.match(s):
             j += 1
             continue
+        if ROSTER_TABLE_HEADER_RE.match(s) or APOLOGIES_SENTENCE_RE.match(s):
+            break
         if LABEL_RE.match(line.text) or NUMBER_RE.match(line.text) or re.match(r"^#{1,6}\s+\d", s) or URL_LINE_RE.match(s):
             break
         if region and not is_roster_line(s) and not _continues_entry(" ".join(r.text for r in region), s):
@@ -259,7 +309,7 @@ HELD_ON_RE = re.compile(r"\bheld\b.{0,200}?\bon\s+(?P<rest>.{0,60})", re.I | re.
 # "<body> - Tuesday, 15 September 2020 10.30 am": a meeting page's title line.
 TITLE_DASH_RE = re.compile(r"^(?P<body>\S.{2,120}?)(?:\s+[-–—|]|\s*,)\s+(?P<when>(?:" + WEEKDAY_PATTERN + r"|\d{1,2}(?:st|nd|rd|th)?\s).{0,80})$", re.I)
 # A line that is a date and perhaps a time and place: "Tuesday, 29 April 2025 at 2.00 pm - 4.30 pm".
-DATE_LINE_RE = re.compile(r"^(?:(?:date|when)\s*:?\s*)?(?:" + WEEKDAY_PATTERN + r",?\s+(?:the\s+)?)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + MONTH_PATTERN + r"\b", re.I)
+DATE_LINE_RE = re.compile(r"^(?:(?:(?:meeting\s+)?date|when|meeting)\s*:?\s*)?(?:" + WEEKDAY_PATTERN + r",?\s+(?:the\s+)?)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + MONTH_PATTERN + r"\b", re.I)
 
 
 def header_lines(lines: list[Line], seg: Segment, n: int = HEADER_LINES) -> list[str]:
@@ -423,14 +473,74 @@ def decision_maker(header: list[str] | tuple[str, ...]) -> str | None:
     return None
 
 
+# What a title adds after a body's name: what the record is ("– Notes", ": meeting notes",
+# "MINUTES"), or the area ("– Wiltshire", "(Wiltshire)").
+TITLE_KIND_TAIL_RE = re.compile(r"(?:\s*[–—:|-]\s*|\s+)(?:meeting\s+|action\s+)?(?:notes|minutes|agenda)\s*$", re.I)
+TITLE_AREA_TAIL_RE = re.compile(r"\s*(?:[–—:|-]\s*(?P<dash>[^–—:|()-]+)|\((?P<paren>[^()]+)\))\s*$")
+
+
+def _title_parts(s: str) -> tuple[str, str | None]:
+    """A title line less what follows the body's name, and an area named there."""
+    s = TITLE_KIND_TAIL_RE.sub("", s)
+    m = TITLE_AREA_TAIL_RE.search(s)
+    if m:
+        tail = (m.group("dash") or m.group("paren") or "").strip()
+        area = find_area(tail)
+        if area is not None and len(tail.split()) <= 4:
+            return s[: m.start()], area
+    return s, None
+
+
+def _area_above(header: list[str] | tuple[str, ...], n: int) -> str | None:
+    """The area of the line above a body's name when that line is the area or its office
+    alone ("Wiltshire" / "Scrutiny and Accountability Board")."""
+    above_lines = [h for h in header[max(0, n - 3) : n] if kind_from_header([h]) is None and not DATE_LINE_RE.match(h)]
+    if not above_lines:
+        return None  # lines saying what the record is or when it was held are passed over
+    above = above_lines[-1]
+    area = find_area(above)
+    if area is None or _body_in(above) is not None or len(above.split()) > 8:
+        return None
+    rest = re.sub(re.escape(area), "", above, flags=re.I)
+    office = re.fullmatch(
+        r"[\s,]*(?:office\s+of\s+the\s+)?(?:police(?:,?\s+fire)?\s+and\s+crime\s+commissioner(?:\s+for)?|pcc|opcc|police|constabulary)?[\s,]*",
+        rest, re.I,
+    )
+    return area if office else None
+
+
+def _area_continued(header: list[str] | tuple[str, ...], n: int) -> str | None:
+    """The area of a title continued on the next line: "Joint Independent Audit Committee" /
+    "of the Wiltshire Police and Crime Commissioner and the Chief Constable"."""
+    if n + 1 >= len(header) or not re.match(r"^(?:of|for)\s+(?:the\s+)?\S", header[n + 1], re.I):
+        return None
+    return find_area(header[n + 1])
+
+
+def titled_body(title: str) -> str | None:
+    """A body's name from a title field: "Scrutiny and Accountability Board (Northumbria)"
+    reads as "Northumbria Scrutiny and Accountability Board"."""
+    line, area = _title_parts(title)
+    if area is not None and find_area(line) is None:
+        line = f"{area} {line.strip()}"
+    return normalise_body(line)
+
+
 def body_from_header(header: list[str] | tuple[str, ...]) -> str | None:
-    """The first header line naming a body, read as its name."""
-    for s in header:
+    """The first header line naming a body, read as its name, with the area where the title
+    names one beside it (after a dash, in brackets, or alone on the line above)."""
+    for n, s in enumerate(header):
         m = TITLE_DASH_RE.match(s)
         found = _body_in(m.group("body")) if m else None
+        area = None
         if found is None and (title_like(s.rstrip("."), max_words=16) or (s.isupper() and len(s) < 120)):
-            found = _body_in(s)  # a heading line that is the name, not a sentence that mentions it
+            # a heading line that is the name, not a sentence that mentions it
+            line, area = _title_parts(s)
+            found = _body_in(line)
         if found:
+            area = area or _area_above(header, n) or _area_continued(header, n)
+            if area is not None and find_area(found) is None:
+                found = f"{area} {found}"
             return normalise_body(found)
     return None
 
@@ -474,6 +584,8 @@ def kind_from_header(header: list[str] | tuple[str, ...]) -> DocumentKind | None
     """What the document's top lines say it is ("MINUTES", "Agenda", "DECISION NOTICE")."""
     for s in header[:12]:
         s = s.rstrip(":. ")
+        if NUMBER_RE.match(s) or OTHER_MEETING_RE.search(s):
+            continue  # an item ("1. Minutes of the last meeting"), or another meeting's record
         for pattern, kind in _KIND_HEADINGS:
             if pattern.fullmatch(s):
                 return kind
@@ -537,6 +649,16 @@ class KindEvidence:
     header: tuple[str, ...]  # header_lines()
     has_roster: bool  # attendees or apologies were listed
     fallback: str | None  # the manifest's document_type
+    text: str = ""  # the document's text
+
+
+# The forms of formal minutes: a resolution, minute numbers ("23/45", "PCP 12/24"), the
+# chair signing them as a correct record, a panel or committee deciding, councillors.
+FORMAL_MINUTES_RE = re.compile(
+    r"\bresolved\b|^\s*(?:[A-Z]{2,6}\s*)?\d{1,3}/\d{2,4}\b|\bcorrect\s+record\b|\bsigned\s+by\s+the\s+chair|"
+    r"\bthe\s+(?:panel|committee)\s+(?:agreed|noted|considered|received)\b|\b(?:cllr|councillor)\b|\bchairman\b",
+    re.I | re.M,
+)
 
 
 def _by_marker(e: KindEvidence) -> str | None:
@@ -544,7 +666,12 @@ def _by_marker(e: KindEvidence) -> str | None:
 
 
 def _by_report_fields(e: KindEvidence) -> str | None:
-    return DocumentKind.REPORT if e.fields.get("subject") or e.fields.get("to") else None
+    """A paper addressed to a meeting is a report, unless its subject or title is the
+    questions put to the commissioner ("Subject: Public questions")."""
+    if not (e.fields.get("subject") or e.fields.get("to")):
+        return None
+    named = kind_from_header([e.fields.get("subject", ""), e.fields.get("title", "")])
+    return DocumentKind.QUESTIONS if named == DocumentKind.QUESTIONS else DocumentKind.REPORT
 
 
 def _by_heading(e: KindEvidence) -> str | None:
@@ -559,8 +686,12 @@ def _by_roster(e: KindEvidence) -> str | None:
     """Who attended and what they said is a record of a meeting, never a report."""
     if not e.has_roster:
         return None
-    notes = any(re.search(r"\bnotes\b", s, re.I) for s in e.header[:8])
-    return DocumentKind.MEETING_NOTES if notes else DocumentKind.MINUTES
+    own = [s for s in e.header[:12] if not NUMBER_RE.match(s) and not OTHER_MEETING_RE.search(s)]
+    if any(re.search(r"\bnotes\b", s, re.I) for s in own):
+        return DocumentKind.MEETING_NOTES
+    if any(re.search(r"\bminutes\b", s, re.I) for s in own) or FORMAL_MINUTES_RE.search(e.text):
+        return DocumentKind.MINUTES
+    return DocumentKind.MEETING_NOTES  # a record of a meeting that keeps none of the forms of minutes
 
 
 def _by_manifest(e: KindEvidence) -> str | None:
@@ -585,8 +716,9 @@ def document_kind(
     fallback: str | None,
     header: tuple[str, ...] = (),
     has_roster: bool = False,
+    text: str = "",
 ) -> DocumentKind:
-    evidence = KindEvidence(marker_kind, fields, header, has_roster, fallback)
+    evidence = KindEvidence(marker_kind, fields, header, has_roster, fallback, text)
     found = next((k for k in (f(evidence) for f in KIND_FINDERS) if k), DocumentKind.REPORT)
     kind = DocumentKind(found)
     if kind == DocumentKind.REPORT and re.search(r"\bannual\s+report\b", fields.get("subject", ""), re.I):

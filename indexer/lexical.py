@@ -145,6 +145,33 @@ class LexicalIndex:
             return np.zeros(self.n_docs, dtype=np.float32)
         return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
 
+    def expanded_scores(
+        self, query: str, expansions: Sequence[tuple[Sequence[str], float]] = ()
+    ) -> np.ndarray:
+        """BM25 of the query's own words, plus each expansion's score times its weight.
+
+        An expansion is (alternative phrases for one term of the query, weight): "hanging
+        up" -> ("abandoned", "attrition"). It counts once, by its best-scoring alternative,
+        so a term with many alternatives weighs no more than one with a single one. Words
+        the user typed are never counted again, and a weight below 1 keeps them above
+        anything added.
+        """
+        scores = self.scores(query)
+        if not any(weight > 0 for _, weight in expansions):
+            return scores
+        typed = set(tokenize(query))
+        scores = scores.astype(np.float32, copy=True)
+        for alternatives, weight in expansions:
+            if weight <= 0:
+                continue
+            best = np.zeros(self.n_docs, dtype=np.float32)
+            for phrase in alternatives:
+                tokens = [t for t in tokenize(phrase) if t not in typed]
+                if tokens:
+                    best = np.maximum(best, self.scores_for_tokens(tokens))
+            scores += np.float32(weight) * best
+        return scores
+
     def document_frequency(self, token: str) -> int:
         """In how many passages a (tokenised) word occurs."""
         if self._bm25 is None:
@@ -161,14 +188,19 @@ class LexicalIndex:
         return float(np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)))
 
     def top(
-        self, query: str, k: int, mask: np.ndarray | None = None
+        self,
+        query: str,
+        k: int,
+        mask: np.ndarray | None = None,
+        expansions: Sequence[tuple[Sequence[str], float]] = (),
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(row ids, scores) of the k best passages that match at least one query word.
+        """(row ids, scores) of the k best passages that match at least one query word
+        (or, with expansions, one of their words; see expanded_scores).
 
         The mask (boolean over passages) applies before the cut, so a filter never
         leaves fewer than k hits when k allowed passages match.
         """
-        scores = self.scores(query)
+        scores = self.expanded_scores(query, expansions)
         allowed = scores > 0
         checked = check_mask(mask, self.n_docs)
         if checked is not None:

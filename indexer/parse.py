@@ -18,7 +18,7 @@ from indexer.documents import (
     MINUTES_BODY_RE, OWN_WORDS_RE, DateEvidence, Segment, area_of, body_from_header, decision_maker, document_kind,
     document_title,
     find_segments, header_lines, inferred_range, meeting_date, minutes_header, next_meeting_body, normalise_body,
-    pack_date, read_title_block, report_author_role,
+    pack_date, read_title_block, report_author_role, titled_body,
 )
 from indexer.layout import Block, build_blocks, capitalised_share, furniture_lines, split_lines
 from indexer.read import ExtractedText
@@ -26,7 +26,7 @@ from indexer.records import AgendaItem, Attendee, Document, Paragraph, ParsedFil
 from indexer.roles import canonical_role
 from indexer.roster import parse_roster
 from indexer.speakers import find_speakers
-from indexer.vocabulary import MEETING_KINDS, DocumentKind
+from indexer.vocabulary import HONORIFIC_PATTERN, MEETING_KINDS, DocumentKind, find_area
 
 # Kinds whose numbered headings are agenda items in order, whatever their wording.
 ITEMISED_KINDS = MEETING_KINDS | {DocumentKind.AGENDA}
@@ -67,7 +67,7 @@ def parse_text(source: str, text: str, manifest: ManifestRow = ManifestRow()) ->
     for n, (seg, title_block, blocks) in enumerate(blocks_by_segment):
         seg_text = text[lines[seg.first].start : lines[seg.last - 1].end]
         top = tuple(header_lines(lines, seg))
-        kind = document_kind(seg.kind, title_block.fields, manifest.document_type, top, bool(title_block.roster))
+        kind = document_kind(seg.kind, title_block.fields, manifest.document_type, top, bool(title_block.roster), seg_text)
         header = minutes_header(lines, seg)
         body = _body(kind, title_block.fields, header, top, seg_text) or normalise_body(manifest.body)
         area = area_of(top, manifest.area, source, seg_text)
@@ -130,7 +130,7 @@ def _body(kind: str, fields: dict[str, str], header: str, top: tuple[str, ...], 
         return normalise_body(m.group("body")) if m else None
 
     def notes_title() -> str | None:
-        return normalise_body(fields["title"]) if kind == DocumentKind.MEETING_NOTES and fields.get("title") else None
+        return titled_body(fields["title"]) if kind == DocumentKind.MEETING_NOTES and fields.get("title") else None
 
     def addressed_to() -> str | None:
         return normalise_body(re.split(r"\s+[–—-]\s+", fields["to"])[0]) if fields.get("to") else None
@@ -144,7 +144,14 @@ def _body(kind: str, fields: dict[str, str], header: str, top: tuple[str, ...], 
     finders: tuple[Callable[[], str | None], ...] = (
         minutes_of, notes_title, addressed_to, office, lambda: body_from_header(top), next_meeting,
     )
-    return next((b for b in (f() for f in finders) if b), None)
+    found = next((b for b in (f() for f in finders) if b), None)
+    if found is not None and find_area(found) is None:
+        # "MINUTES OF A MEETING OF THE POLICE AND CRIME PANEL" under "WILTSHIRE POLICE AND
+        # CRIME PANEL": the heading's fuller name of the same body.
+        titled = body_from_header(top)
+        if titled and find_area(titled) and titled.lower().endswith(found.lower()):
+            return titled
+    return found
 
 
 # How an item number orders: its sequence and what follows ("4i" after "4"). A reference
@@ -161,8 +168,47 @@ def _item_number_value(number: str) -> tuple[int, str]:
     return (int(m.group(1)), m.group(2)) if m else (0, number)
 
 
+# "(Cllr Shane Mochrie-Cox, Gravesham Borough Council)": who put the question above it.
 QUESTION_BY_RE = re.compile(
-    r"^\(?(?P<name>(?:Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr)\.?\s+[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*){0,3})\s*,\s*[^()]{3,80}\)?$"
+    rf"^\(?(?P<name>(?:{HONORIFIC_PATTERN}\s+)+[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*){{0,3}})\s*,\s*[^()]{{3,80}}\)?$"
+)
+
+
+@dataclass(frozen=True)
+class SpeakerContext:
+    """What a paragraph with no speaker of its own may take its speaker from."""
+
+    block: Block
+    previous: Speaker | None  # the last speaker named before it
+    inherited: tuple[Speaker, ...]  # who introduced the list it belongs to
+    author: Speaker | None  # a report's author, once their own words begin
+    heading: str  # the section or item it sits under
+    meeting: bool
+
+
+def _continued(c: SpeakerContext) -> list[Speaker]:
+    """The rest of a paragraph broken by a page header ("… the CC said that / the figures …")."""
+    return [c.previous] if c.block.kind == "paragraph" and c.block.text[:1].islower() and c.previous else []
+
+
+def _listed_under(c: SpeakerContext) -> list[Speaker]:
+    """"the CC advised: o … o …": the list is still his."""
+    return list(c.inherited) if c.block.kind == "subbullet" else []
+
+
+def _authors_words(c: SpeakerContext) -> list[Speaker]:
+    return [c.author] if c.author is not None and _reads_as_words(c.block.text) else []
+
+
+def _form_heading(c: SpeakerContext) -> list[Speaker]:
+    """On a form, comments sit under the office that wrote them ("Chief Executive:")."""
+    role = canonical_role(c.heading.rstrip(" :")) if c.heading else None
+    return [Speaker(role=role, name=None, as_named=c.heading.rstrip(" :"))] if role and not c.meeting else []
+
+
+# Tried in order for a paragraph that names no speaker; the first that finds one decides.
+SPEAKER_FALLBACKS: tuple[Callable[[SpeakerContext], list[Speaker]], ...] = (
+    _continued, _listed_under, _authors_words, _form_heading,
 )
 
 
@@ -298,17 +344,16 @@ def _items_and_paragraphs(
         if item is None and meeting:
             continue  # the header before the first item: title, letterhead
         speakers, last = find_speakers(block.text, roster, previous)
-        if not speakers and block.kind == "paragraph" and block.text[:1].islower() and previous:
-            speakers = [previous]  # the rest of a paragraph broken by a page header
-        if not speakers and block.kind == "subbullet" and inherited:
-            speakers = list(inherited)  # "the CC advised: o … o …" — the list is still his
-        if not speakers and author is not None and i >= author_from and _reads_as_words(block.text):
-            speakers = [author]
         if not speakers:
-            # On a form, comments sit under the office that wrote them ("Chief Executive:").
-            heading_role = canonical_role((section or (item.title if item else "") or "").rstrip(" :"))
-            if heading_role and not meeting:
-                speakers = [Speaker(role=heading_role, name=None, as_named=(section or item.title).rstrip(" :"))]  # type: ignore[union-attr]
+            context = SpeakerContext(
+                block=block,
+                previous=previous,
+                inherited=inherited,
+                author=author if i >= author_from else None,
+                heading=section or (item.title if item else "") or "",
+                meeting=meeting,
+            )
+            speakers = next((found for found in (f(context) for f in SPEAKER_FALLBACKS) if found), [])
         attribution = QUESTION_BY_RE.match(block.text)
         if attribution and not speakers:
             # "(Cllr Shane Mochrie-Cox, Gravesham Borough Council)" names who asked the

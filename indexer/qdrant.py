@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer.backend import BackendChoice, Ranked, Where, payload
+from indexer.backend import BackendChoice, Expansions, Ranked, Where, payload
 from indexer.errors import ScrutinyError
 from indexer.lexical import TOKENIZER_VERSION, tokenize
 from indexer.records import Passage
@@ -48,6 +48,9 @@ DENSE = "dense"
 SPARSE = "bm25"
 BATCH = 256  # points per upsert request: small enough for a server's request size limit
 TIMEOUT_S = 30
+# How much deeper than k each query of an expanded search goes: a passage's combined score
+# is exact when every part that scores it returned it.
+EXPANSION_DEPTH = 4
 KEYWORD_FIELDS = ("kind", "body", "area", "source", "roles", "names", "passage_id")
 DATETIME_FIELDS = ("meeting_date", "date_first", "date_last")
 _POINT_NAMESPACE = uuid.UUID("6f1d3c52-8a0e-4d55-9a57-3d1f0c2b7e91")
@@ -79,7 +82,11 @@ def sparse_document(tokens: Sequence[str], avgdl: float, k1: float, b: float) ->
 
 def sparse_query(text: str) -> tuple[list[int], list[float]]:
     """A query's words, each weighted by how often it is typed (as bm25s sums them)."""
-    counts = Counter(tokenize(text))
+    return sparse_query_tokens(tokenize(text))
+
+
+def sparse_query_tokens(tokens: Sequence[str]) -> tuple[list[int], list[float]]:
+    counts = Counter(tokens)
     ids = sorted(counts, key=token_id)
     return [token_id(t) for t in ids], [float(counts[t]) for t in ids]
 
@@ -250,17 +257,34 @@ class QdrantBackend:
         self._call(lambda: self._client.delete(self.collection, points_selector=selector, wait=True))
 
     def search(self, text: str, vector: np.ndarray | None, k: int, where: Where | None = None,
-               mode: str = "hybrid") -> Ranked:
+               mode: str = "hybrid", expansions: Sequence[Expansions] = ()) -> Ranked:
+        """As SearchBackend.search. Expansions score a passage by the best of a term's
+        alternatives (a maximum, which one sparse query cannot express): each alternative is
+        its own sparse query in the same batch, EXPANSION_DEPTH times as deep, and the
+        scores are combined here, as indexer.lexical does, over the passages they return."""
         if k <= 0 or _allows_nothing(where):
             return Ranked()
         models = _models()
         flt = qdrant_filter(where)
         requests: list[tuple[str, Any]] = []
-        indices, values = sparse_query(text)
-        if mode in ("hybrid", "lexical") and indices:
-            requests.append(("lexical", models.QueryRequest(
+        lexical = mode in ("hybrid", "lexical")
+        typed = set(tokenize(text))
+        widened = [(alts, w) for alts, w in expansions if w > 0] if lexical else []
+        depth = k * EXPANSION_DEPTH if widened else k
+
+        def sparse(name: str, indices: list[int], values: list[float]) -> None:
+            requests.append((name, models.QueryRequest(
                 query=models.SparseVector(indices=indices, values=values), using=SPARSE, filter=flt,
-                limit=k, with_payload=["passage_id"])))
+                limit=depth, with_payload=["passage_id"])))
+
+        indices, values = sparse_query(text)
+        if lexical and indices:
+            sparse("typed", indices, values)
+        for e, (alternatives, _) in enumerate(widened):
+            for a, phrase in enumerate(alternatives):
+                ids, vals = sparse_query_tokens([t for t in tokenize(phrase) if t not in typed])
+                if ids:
+                    sparse(f"alt:{e}:{a}", ids, vals)
         if mode in ("hybrid", "dense") and vector is not None:
             requests.append(("dense", models.QueryRequest(
                 query=np.asarray(vector, dtype=np.float32).tolist(), using=DENSE, filter=flt,
@@ -269,13 +293,22 @@ class QdrantBackend:
             return Ranked()
         responses = self._call(lambda: self._client.query_batch_points(
             self.collection, requests=[r for _, r in requests], timeout=TIMEOUT_S))
-        found: dict[str, tuple[tuple[str, float], ...]] = {}
+        scores: dict[str, dict[str, float]] = {}
         for (name, _), response in zip(requests, responses):
-            # Ties in score are broken by passage id, so the order does not depend on the
-            # server's shard layout.
-            hits = [(p.payload["passage_id"], float(p.score)) for p in response.points if p.score > 0 or name == "dense"]
-            found[name] = tuple(sorted(hits, key=lambda h: -h[1]))
-        return Ranked(found.get("lexical", ()), found.get("dense", ()))
+            scores[name] = {p.payload["passage_id"]: float(p.score) for p in response.points}
+        total: dict[str, float] = dict(scores.get("typed", {}))
+        for e, (_, weight) in enumerate(widened):
+            best: dict[str, float] = {}
+            for name, found in scores.items():
+                if name.startswith(f"alt:{e}:"):
+                    for pid, score in found.items():
+                        best[pid] = max(best.get(pid, 0.0), score)
+            for pid, score in best.items():
+                total[pid] = total.get(pid, 0.0) + weight * score
+        # Best first; ties by passage id, so the order does not depend on the shard layout.
+        lexical_hits = sorted(((p, s) for p, s in total.items() if s > 0), key=lambda h: (-h[1], h[0]))[:k]
+        dense_hits = sorted(scores.get("dense", {}).items(), key=lambda h: (-h[1], h[0]))
+        return Ranked(tuple(lexical_hits), tuple(dense_hits))
 
     def search_fused(self, text: str, vector: np.ndarray, k: int, where: Where | None = None,
                      depth: int = 50, rrf_k: int = 10, dense_weight: float = 0.3) -> list[str]:

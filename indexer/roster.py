@@ -8,7 +8,12 @@ Rosters are written in many ways, often several in one document:
 * "Chief Constable Alan Pughsley", "T/DCC Jane Ward", "Acting Chief Constable Sam Lee";
 * "Tom Reed (TR) Chief Constable" and "Chief Constable Tom Reed (TR)", the initials that the
   minutes then use for speakers ("TR advised"), also as table rows ("Tom Reed | TR | CC");
-* a paragraph of names with commas, semicolons or "and" between them, or one name a line;
+* a paragraph of names with commas, semicolons or "and" between them, or one name a line,
+  wrapped anywhere, set out in columns or typed in capitals; "Councillors Abbott, Baker and
+  Clarke" gives each the title;
+* "Jane Doe, Chief Constable", "Sarah Quayle (Chief Executive (OPCC))", and an office of any
+  wording before a name its initials close ("Head of Finance Marcus Lyle (ML)");
+* table rows under a "Name | Role" or "Attendee | Organisation" header;
 * grouped under organisation headers ("Kent Police:", "Office of the Sussex PCC").
 
 Titles (Cllr, Mrs, Dr, Prof, Lord …) and post-nominals (OBE, MP …) are not part of a name:
@@ -25,7 +30,7 @@ from functools import lru_cache
 from indexer.layout import BULLET_RE, Line, clean_inline
 from indexer.records import Attendee
 from indexer.roles import canonical_role, is_acting, role_pattern, role_title
-from indexer.vocabulary import HONORIFIC_PATTERN, POLICE_AREAS, strip_titles
+from indexer.vocabulary import BODY_ACRONYMS, HONORIFIC_PATTERN, POLICE_AREAS, POST_NOMINALS, strip_titles
 
 NAME_TOKEN = r"(?:[A-Z][a-zA-Z'’\-]+|[A-Z]\.?)"
 # A name as written on a roster: an optional run of titles, up to four given names or
@@ -37,7 +42,20 @@ NAME_RE = re.compile(
 )
 TITLED_RE = re.compile(rf"^{HONORIFIC_PATTERN}\s", re.I)
 DASH_ENTRY_RE = re.compile(r"^(?P<name>[^–—\-(]+?)\s+[–—-]\s+(?P<role>.+?)(?:\s*\((?P<abbr>[A-Za-z/ ]{2,12})\))?\s*$")
-PAREN_ENTRY_RE = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<role>[^()]+)\)\s*$")
+# The brackets may hold brackets of their own: "Sarah Quayle (Chief Executive (OPCC))".
+PAREN_ENTRY_RE = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<role>(?:[^()]|\([^()]*\))+)\)\s*$")
+# "Head of Finance Marcus Lyle (ML)", "Chief Executive (OPCC) Colin Dray (CD)": an office of
+# any wording, then the name whose initials close the line.
+TRAILING_INITIALS_RE = re.compile(r"^(?P<lead>.+?)\s*\((?P<initials>[A-Z]{2,4})\)\s*$")
+# Words that make a phrase an office, not a name: "Jane Doe, Head of Performance".
+OFFICE_WORDS_RE = re.compile(
+    r"\b(?:officer|head|director|manager|lead|adviser|advisor|analyst|secretary|clerk|treasurer|chair(?:man)?|member|"
+    r"inspector|superintendent|commissioner|constable|executive|solicitor|coordinator|co-ordinator)\b",
+    re.I,
+)
+# An office's owner written after it ("Chief Executive (OPCC)", "Chief Executive, OPCC"):
+# the office is the same.
+OWNER_AFTER_RE = re.compile(r"\s*(?:,\s*|\(\s*|\s+(?:of|for|to)\s+)(?:the\s+)?(?:OPCC|OPFCC|PCC|PFCC|Office\s+of\s+the\s+[^()]+)\)?\s*$", re.I)
 # "Tom Reed (TR) Chief Constable", "Tom Reed (TR) – Chief Constable": initials between name and office.
 INITIALS_ENTRY_RE = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<initials>[A-Z]{2,4})\)\s*[–—:,-]?\s*(?P<role>[^()]*)$")
 # "Chair: Cllr Ann Bell".
@@ -94,7 +112,9 @@ class RosterEntry:
 
 def _strip_bullet(text: str) -> str:
     m = BULLET_RE.match(text)
-    return clean_inline(text[m.end():] if m else text)
+    text = text[m.end():] if m else text
+    # Names set out in columns (PDF text): a wide gap is never inside one entry.
+    return clean_inline(re.sub(r"(?<=\S)[ \t]{3,}(?=\S)", "; ", text.strip()))
 
 
 def _table_row(text: str) -> bool:
@@ -110,6 +130,7 @@ def _row_text(text: str) -> str:
 def is_roster_line(text: str) -> bool:
     """Does this line continue an attendee block (an organisation header or names)?"""
     text = _row_text(text) if _table_row(text) else _strip_bullet(text)
+    text = re.sub(r"(?:\s+and|\s*[,;])$", "", text)  # "Councillors Ashworth, Coles and" / "Dalby"
     if not text or len(text) > 300:
         return False
     if _table_row(text):
@@ -117,7 +138,7 @@ def is_roster_line(text: str) -> bool:
         return entry is not None
     if _org_header(text) is not None:
         return True
-    entries = [parse_entry(e) for e in _whole_pieces(text)]
+    entries = [parse_entry(e) for e in _rejoined(_whole_pieces(text))]
     if _starts_mid_entry(text):
         # "Ealing, Cllr Emma Foster, …": the end of a name wrapped above, and whole entries.
         return all(e is not None and _credible(e) for e in entries[1:])
@@ -133,6 +154,18 @@ def _whole_pieces(text: str) -> list[str]:
     """The entries of a line, less a title or initial left at its end by the wrap ("…, Cllr")."""
     pieces = split_entries(text)
     return pieces[:-1] if len(pieces) > 1 and _DANGLING_RE.match(pieces[-1]) else pieces
+
+
+def _rejoined(pieces: list[str]) -> list[str]:
+    """Pieces split at a comma inside an office rejoined: "Alison Greer – Chief Executive" and
+    "OPCC (CE)" are one entry when the second reads as no one alone."""
+    out: list[str] = []
+    for piece in pieces:
+        if out and parse_entry(piece) is None and parse_entry(f"{out[-1]}, {piece}") is not None:
+            out[-1] = f"{out[-1]}, {piece}"
+        else:
+            out.append(piece)
+    return out
 
 
 def _starts_mid_entry(text: str) -> bool:
@@ -193,7 +226,30 @@ def split_entries(text: str) -> list[str]:
         current += ch
         i += 1
     parts.append(current)
-    return [p.replace(" \0 ", " and ").replace("\1", ",").strip(" .;") for p in parts if p.strip(" .;")]
+    pieces = [p.replace(" \0 ", " and ").replace("\1", ",").strip(" .;") for p in parts if p.strip(" .;")]
+    return _plural_titles(pieces)
+
+
+PLURAL_TITLE_RE = re.compile(r"^(?P<title>Councillors|Cllrs\.?|County\s+Councillors)\s+(?P<rest>.+)$", re.I)
+_SURNAME_ONLY_RE = re.compile(r"^(?:[A-Z]\.?\s+){0,3}[A-Z][\w'’\-]+(?:\s*\([^()]+\))?$")
+
+
+def _plural_titles(pieces: list[str]) -> list[str]:
+    """"Councillors Abbott, Baker and Clarke": the title of the first is each one's, up to
+    an entry with a title or office of its own."""
+    out: list[str] = []
+    title: str | None = None
+    for piece in pieces:
+        m = PLURAL_TITLE_RE.match(piece)
+        if m:
+            title = "Councillor"
+            piece = f"{title} {m.group('rest')}"
+        elif title and _SURNAME_ONLY_RE.match(piece) and not TITLED_RE.match(piece) and _office(piece) is None:
+            piece = f"{title} {piece}"
+        else:
+            title = None
+        out.append(piece)
+    return out
 
 
 def clean_name(name: str) -> str:
@@ -214,11 +270,26 @@ def _office_first_re() -> re.Pattern[str]:
     return re.compile(rf"^(?:{role_pattern()})\s")
 
 
+def _office(text: str | None) -> str | None:
+    """The office an entry's words name, its owner after it set aside."""
+    if not text:
+        return None
+    text = re.sub(r"^in\s+the\s+(?=chair)", "", text.strip(), flags=re.I)  # "(in the Chair)"
+    found = canonical_role(text) or canonical_role(OWNER_AFTER_RE.sub("", text))
+    # "DCC (Temporary)", "Chief Constable (Lancashire Constabulary)": a note in brackets.
+    found = found or canonical_role(re.sub(r"\s*\([^()]*\)\s*$", "", text))
+    if found is None:
+        # A joint post is the first office named: "Chief Executive & Monitoring Officer".
+        first = re.split(r"\s*(?:&|/|,|\band\b)\s*", text, maxsplit=1)[0]
+        found = canonical_role(first) if first != text else None
+    return found
+
+
 def _entry(raw_name: str, role_text: str | None, role: str | None = None, initials: str | None = None) -> RosterEntry:
     role_text = role_text.strip() if role_text else None
     return RosterEntry(
         name=clean_name(raw_name),
-        role=role if role is not None else (canonical_role(role_text) if role_text else None),
+        role=role if role is not None else _office(role_text),
         role_text=role_text or None,
         titled=TITLED_RE.match(clean_inline(raw_name)) is not None,
         acting=bool(role_text) and is_acting(role_text),  # type: ignore[arg-type]
@@ -235,18 +306,26 @@ def _cells(entry: str) -> RosterEntry | None:
     cells = [c for c in CELL_SPLIT_RE.split(entry) if c]
     if len(cells) < 2:
         return None
-    name = initials = role_text = None
+    name = initials = role_text = organisation = None
     for cell in cells:
+        with_initials = TRAILING_INITIALS_RE.match(cell)
+        if with_initials and name is None and _bare_name(with_initials.group("lead")) is not None:
+            name, initials = with_initials.group("lead"), with_initials.group("initials")  # "Fiona Castell (FC)"
+            continue
         as_name = _bare_name(cell)
         if INITIALS_RE.match(cell) and canonical_role(cell) is None and initials is None:
             initials = cell
-        elif canonical_role(cell) is not None and role_text is None:
+        elif _office(cell) is not None and role_text is None:
             role_text = cell
-        elif as_name is not None and _credible(as_name) and name is None:
+        elif as_name is not None and _credible(as_name) and name is None and not ORG_WORDS_RE.search(cell):
             name = cell
+        elif ORG_WORDS_RE.search(cell) or INITIALS_RE.match(cell):
+            organisation = organisation or cell  # "Derbyshire Constabulary", "OPCC"
         elif role_text is None:
             role_text = cell  # an office the table names that is not one of ours
-    return _entry(name, role_text, initials=initials) if name else None
+    if not name:
+        return None
+    return replace(_entry(name, role_text, initials=initials), organisation=organisation)
 
 
 def _initials_entry(entry: str) -> RosterEntry | None:
@@ -261,6 +340,36 @@ def _initials_entry(entry: str) -> RosterEntry | None:
             return None
         name, role_text = first.group("name"), first.group("role")
     return _entry(name, role_text, initials=m.group("initials"))
+
+
+def _initials_last(entry: str) -> RosterEntry | None:
+    """"Head of Finance Marcus Lyle (ML)": the words before the initials that they abbreviate
+    are the name, what precedes them the office, whatever its wording."""
+    m = TRAILING_INITIALS_RE.match(entry)
+    if not m:
+        return None
+    words = m.group("lead").split()
+    for size in range(min(len(words) - 1, 4), 1, -1):
+        name = " ".join(words[-size:])
+        if initials_of(clean_name(name)) == m.group("initials") and _name_ok(name):
+            office = " ".join(words[:-size]).strip(" ,:–—-")
+            # "Head of Finance" could be read as a peer's name; an office has a small word.
+            if office and (_office(office) or re.search(r"\b[a-z]", office) or not _name_ok(office)):
+                return _entry(name, office, initials=m.group("initials"))
+    return None
+
+
+def _comma_entry(entry: str) -> RosterEntry | None:
+    """"Jane Doe, Chief Constable"; "Jane Doe, Head of Performance": a name, then its office."""
+    m = re.match(r"^(?P<name>[^,()]+),\s*(?P<role>.+)$", entry)
+    if not m or not _name_ok(m.group("name")):
+        return None
+    if len(clean_name(m.group("name")).split()) < 2 and not TITLED_RE.match(m.group("name")):
+        return None  # "Smith, Chief Constable" could be the end of a list
+    role = m.group("role").strip()
+    if _office(role) is None and not OFFICE_WORDS_RE.search(role):
+        return None
+    return _entry(m.group("name"), role)
 
 
 def _dash_entry(entry: str) -> RosterEntry | None:
@@ -282,8 +391,8 @@ def _paren_entry(entry: str) -> RosterEntry | None:
         return None
     name, bracketed = m.group("name"), m.group("role").strip()
     # "Chief Executive, OPCC": the office, then whose.
-    office = canonical_role(bracketed) or canonical_role(bracketed.split(",")[0])
-    if not _name_ok(name):
+    office = _office(bracketed)
+    if not _name_ok(name) or clean_name(name).isupper():  # "OPCC (CE)" is no one's name
         first = _role_first(name)
         if first is None:
             return None
@@ -312,10 +421,36 @@ def _bare_name(entry: str) -> RosterEntry | None:
         return None
     if len(name.split()) < 2 and not TITLED_RE.match(raw):
         return None
+    of = re.match(r"^(?P<office>.+?)\s+of\s+", name)
+    if of and OFFICE_WORDS_RE.search(of.group("office")):
+        return None  # "Head of Strategy" is an office, not a peer
     return _entry(raw, None)
 
 
-ENTRY_READERS = (_initials_entry, _dash_entry, _paren_entry, _role_first, _bare_name)
+ENTRY_READERS = (_initials_entry, _initials_last, _dash_entry, _paren_entry, _role_first, _comma_entry, _bare_name)
+
+
+_KEPT_CAPITALS = frozenset(POST_NOMINALS)
+
+
+def _ordinary_case(entry: str) -> str:
+    """An entry typed in capitals ("COUNCILLOR H DUNMORE (CHAIRMAN)") in ordinary case, so
+    that names and offices read as they do elsewhere; initials, post-nominals and offices'
+    abbreviations stay in capitals."""
+    def word(m: re.Match[str]) -> str:
+        w = m.group(0)
+        if len(w) == 1 or w in _KEPT_CAPITALS or (len(w) <= 5 and canonical_role(w) is not None):
+            return w
+        return w.capitalize()
+
+    return re.sub(r"[A-Z][A-Z'’]*", word, entry)
+
+
+def _shouting(entry: str) -> bool:
+    """Typed in capitals: two words or more that are no office or abbreviation ("OPCC (CE)" is not)."""
+    letters = [c for c in entry if c.isalpha()]
+    words = [w for w in re.findall(r"[A-Z]{2,}", entry) if canonical_role(w) is None and w not in BODY_ACRONYMS]
+    return bool(letters) and all(c.isupper() for c in letters) and len(words) >= 2
 
 
 def parse_entry(entry: str) -> RosterEntry | None:
@@ -323,6 +458,8 @@ def parse_entry(entry: str) -> RosterEntry | None:
     if _table_row(entry):
         return _cells(_row_text(entry))  # a row's cells are read as cells, never as one name
     entry = clean_inline(entry)
+    if _shouting(entry):
+        entry = _ordinary_case(entry)
     for reader in ENTRY_READERS:
         found = reader(entry)
         if found is not None:
@@ -351,7 +488,7 @@ def parse_roster(regions: list[tuple[str, list[Line]]], *, panel: bool = False) 
                 if not chunk:
                     continue
             pieces = [chunk] if _table_row(chunk) else split_entries(chunk)
-            for piece in pieces:
+            for piece in pieces if _table_row(chunk) else _rejoined(pieces):
                 entry = parse_entry(piece)
                 if entry is None:
                     continue
@@ -373,8 +510,10 @@ def parse_roster(regions: list[tuple[str, list[Line]]], *, panel: bool = False) 
 
 
 def _complete(chunk: str) -> bool:
+    # "… Mrs A Lund - Chief" / "Finance Officer": an office's first word ends no entry.
     return chunk.count("(") == chunk.count(")") and not re.search(
-        rf"(?:[,;]|\band|\bof|\bthe|\b{HONORIFIC_PATTERN}|\b[A-Z])\s*$", chunk
+        rf"(?:[,;]|\band|\bof|\bthe|\b{HONORIFIC_PATTERN}|\b[A-Z]|\b(?:Chief|Deputy|Assistant|Acting|Temporary|Interim|Head|Vice|Director))\s*$",
+        chunk,
     )
 
 

@@ -50,9 +50,10 @@ def _role_re() -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def _titled_re() -> re.Pattern[str]:
-    # "Cllr Mrs J Hollingsbee", "Prof Jones", "Councillor Patel".
+    # "Cllr Mrs J Hollingsbee", "Prof Jones", "Councillor Patel", "Councillor Omar Petts":
+    # initials or given names, then the surname.
     return re.compile(
-        rf"(?P<person>\b(?:{HONORIFIC_PATTERN}\s+)+(?:[A-Z]\.?\s+){{0,3}}[A-Z][a-zA-Z'’\-]+){_verb_tail()}"
+        rf"(?P<person>\b(?:{HONORIFIC_PATTERN}\s+)+(?:[A-Z](?:\.|[a-zA-Z'’\-]+)?\s+){{0,3}}[A-Z][a-zA-Z'’\-]+){_verb_tail()}"
     )
 
 

@@ -77,7 +77,9 @@ LEXICAL = "lexical"
 REQUIRED = (PASSAGES, DOCUMENTS, ACTIONS, TEXTS, EMBEDDINGS, DENSE, f"{LEXICAL}/lexical.json")
 
 # Applied at query time only, so an index built with another value is still valid.
-QUERY_TIME_FIELDS = frozenset({"rrf_k", "dense_weight"})
+QUERY_TIME_FIELDS = frozenset({
+    "rrf_k", "dense_weight", "synonym_weight", "expansion_weight", "dense_expansions", "intent_weight", "meeting_decay",
+})
 
 PACKAGES = (
     "numpy", "faiss-cpu", "bm25s", "PyStemmer", "sentence-transformers", "torch",
@@ -113,6 +115,9 @@ class IndexedFile:
     passages: tuple[int, int]
     documents: tuple[int, int]
     actions: tuple[int, int]
+    # sha256 of the manifest row the file was parsed with: an edited row (body, date, area)
+    # means the file must be parsed again, though its bytes are the same.
+    row_sha256: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -204,6 +209,7 @@ def _write_contents(
     config: IndexConfig,
     file_hashes: Mapping[str, str],
     hnsw_threshold: int,
+    row_hashes: Mapping[str, str | None] | None = None,
 ) -> str:
     """Every file but the manifest; returns the dense index's type name."""
     passages = [p for pf in parsed_files for p in pf.passages]
@@ -216,6 +222,7 @@ def _write_contents(
             {
                 "source": pf.source,
                 "sha256": file_hashes.get(pf.source),
+                "row_sha256": (row_hashes or {}).get(pf.source),
                 "passages": len(pf.passages),
                 "documents": len(pf.documents),
                 "actions": len(pf.actions),
@@ -347,12 +354,14 @@ def write_index(
     hnsw_threshold: int = HNSW_THRESHOLD,
     corpus: Sequence[str] = (),
     embedder_file: str | None = None,
+    row_hashes: Mapping[str, str | None] | None = None,
     backend: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write a complete index to `index_dir`, replacing any index there atomically.
 
     `embeddings` rows follow the passages of `parsed_files`, concatenated in order;
     `corpus` names the folders it was built from (for the rebuild command in errors);
+    `row_hashes` gives, per source, the sha256 of the manifest row it was parsed with.
     `backend` (indexer.backend.BackendChoice.as_json) records which search backend holds
     the passages' vectors, and searching opens that one.
     Returns the manifest written. A disk that is full or read-only raises ScrutinyError
@@ -360,7 +369,7 @@ def write_index(
     """
     try:
         return _write_index(index_dir, parsed_files, embeddings, config, embedder_fingerprint, file_hashes, errors,
-                            hnsw_threshold, corpus, embedder_file, backend)
+                            hnsw_threshold, corpus, embedder_file, row_hashes, backend)
     except OSError as exc:
         raise ScrutinyError(_write_failure(Path(index_dir), exc)) from exc
 
@@ -388,6 +397,7 @@ def _write_index(
     hnsw_threshold: int,
     corpus: Sequence[str],
     embedder_file: str | None,
+    row_hashes: Mapping[str, str | None] | None = None,
     backend: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     target = Path(index_dir)
@@ -411,7 +421,7 @@ def _write_index(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        dense_type = _write_contents(tmp, parsed_files, vectors, config, file_hashes, hnsw_threshold)
+        dense_type = _write_contents(tmp, parsed_files, vectors, config, file_hashes, hnsw_threshold, row_hashes)
         checksums = _checksums_and_fsync(tmp)
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -660,7 +670,7 @@ def _file_table(folder: Path, rows: Sequence[Mapping[str, Any]], counts: tuple[i
         for row in rows:
             sizes = (int(row["passages"]), int(row["documents"]), int(row["actions"]))
             ranges = [(at[i], at[i] + sizes[i]) for i in range(3)]
-            files.append(IndexedFile(str(row["source"]), row.get("sha256"), *ranges))
+            files.append(IndexedFile(str(row["source"]), row.get("sha256"), *ranges, row_sha256=row.get("row_sha256")))
             at = [end for _, end in ranges]
     except (KeyError, TypeError, ValueError) as exc:
         raise _damaged(folder, TEXTS, f"is unreadable ({_one_line(exc)})") from exc

@@ -240,6 +240,11 @@ KIND_HEADINGS: tuple[tuple[str, DocumentKind], ...] = (
     (r"(?:record\s+of\s+(?:a\s+)?(?:decision|delegated\s+decision)|(?:delegated\s+)?decision\s+(?:record|notice|report|sheet))\b.*",
      DocumentKind.DECISION),
     (r"(?:summons\s+and\s+)?agenda(?:\s+(?:pack|for\b.*|of\b.*))?", DocumentKind.AGENDA),
+    # Members' and the public's questions to the commissioner, with the answers given.
+    (r"(?:(?:written|members['’]?|public)\s+)?questions\s+(?:to|for)\s+the\s+(?:police,?\s+(?:fire\s+and\s+)?(?:and\s+)?crime\s+)?"
+     r"(?:commissioner|pcc|pfcc)\b.*|(?:written|members?['’]?|panel\s+members?['’]?|councillors?['’]?|public)\s+questions(?:\s+(?:to|for|from|by|and)\b.*)?|"
+     r"questions\s+(?:from|by)\s+(?:the\s+)?(?:panel\s+)?(?:members|councillors|public)\b.*|(?:the\s+)?commissioner['’]s\s+question\s+time",
+     DocumentKind.QUESTIONS),
 )
 
 # The last word of a meeting body's name: "Police and Crime Panel", "Accountability Board",
@@ -248,7 +253,7 @@ BODY_NOUNS: tuple[str, ...] = ("Panel", "Board", "Committee", "Meeting", "Forum"
 # Words a body's name never starts with: what precedes a name in a heading, or a heading
 # that only looks like one ("Notes of the meeting", "Date of next meeting").
 NOT_BODY_STARTS: tuple[str, ...] = (
-    "notes", "minutes", "agenda", "date", "the", "meeting", "details", "of", "a", "next", "previous", "last",
+    "notes", "minutes", "agenda", "date", "the", "meeting", "details", "of", "from", "a", "next", "previous", "last",
     "future", "this", "that", "each", "every", "our", "his", "her", "their", "record",
 )
 # Abbreviations kept in capitals when an all-capitals heading is given ordinary case.

@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,8 @@ from indexer.store import LoadedIndex
 from indexer.vocabulary import POLICE_AREAS
 from search.filters import filter_mask, where
 from search.fuse import rrf
-from indexer.glossary import expand, mine as mine_glossary
+from indexer.glossary import Expansion, expand, expansions, mine as mine_glossary
+from search.intent import boost, member_asks, read_intent, spread
 from search.labels import meeting_label
 from indexer.lexical import tokenize
 from search.understand import Understood, merge, understand
@@ -235,12 +236,21 @@ class Searcher:
             hits.sort(key=lambda h: (h.passage.meeting_date or date.min, h.passage.start))
             return SearchResult(query, understood, not hits, tuple(hits[:k]), matched, notice)
 
-        vector = self._embed(text) if mode in ("hybrid", "dense") else None
+        widened = expansions(text, glossary=self.glossary)
+        if widened:
+            # Say what else was searched for, so a surprising hit can be traced to its term.
+            said = "; ".join(f"{e.term} → {', '.join(e.alternatives[:3])}" for e in widened)
+            understood = replace(understood, notes=understood.notes + (f"also searched: {said}",))
+        # The records' own definitions count as the typed words did before there was a
+        # vocabulary; the vocabulary's equivalents and neighbours at their tuned weights.
+        weight = {"defined": 1.0, "same": self.config.synonym_weight, "related": self.config.expansion_weight}
+        widening = [(e.alternatives, weight[e.kind]) for e in widened]
+        vector = self._embed(self.dense_query(text, widened)) if mode in ("hybrid", "dense") else None
         if isinstance(self.backend, EmbeddedBackend):
-            ranked = self.backend.search(expand(text, self.glossary), vector, depth, mode=mode, mask=mask)
+            ranked = self.backend.search(text, vector, depth, mode=mode, mask=mask, expansions=widening)
         else:
             ranked = self.backend.search(
-                expand(text, self.glossary), vector, depth, where(understood.filters, self.passages), mode=mode
+                text, vector, depth, where(understood.filters, self.passages), mode=mode, expansions=widening
             )
         # A passage the backend holds but this index folder does not (written by another
         # index) is skipped rather than shown without its record.
@@ -269,6 +279,7 @@ class Searcher:
         ]
         if understood.speaker:
             hits = self._by_speaker_focus(hits, text, understood.speaker, ASK_RE.search(query) is not None)
+        hits = self._by_intent(hits, query, understood)
         weak = self._weak(text, hits, filtered)
         if relaxed_years and not any(y in h.passage.text for h in hits[:3] for y in relaxed_years):
             weak = True
@@ -328,6 +339,39 @@ class Searcher:
             relaxed = replace(relaxed, text=f"{relaxed.text} {' '.join(years)}".strip())
         notice = f"No meeting in {span} in the records; searched all dates for passages that name {span}."
         return relaxed, years, notice
+
+    def _by_intent(self, hits: list[Hit], query: str, understood: Understood) -> list[Hit]:
+        """Questions about meetings (search.intent): members' questions, promises and their
+        follow-up, change over time."""
+        intent = read_intent(query)
+        if not intent.any:
+            return hits
+        ranked = [(hit, hit.score) for hit in hits]
+        weight, decay = self.config.intent_weight, self.config.meeting_decay
+        if intent.asked and understood.speaker is None:
+            ranked = boost(ranked, lambda h: member_asks(h.passage.text, [s.role for s in h.passage.speakers]), weight)
+        if intent.promised:
+            rows = self.action_rows
+            ranked = boost(ranked, lambda h: h.row in rows, weight)
+        if intent.change and decay < 1:
+            ranked = spread(ranked, lambda h: h.passage.meeting_date, decay)
+        return [replace(hit, score=score) for hit, score in ranked]
+
+    @cached_property
+    def action_rows(self) -> frozenset[int]:
+        """Rows of passages holding an action, an offer or an update on one."""
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for action in self.index.actions:
+            spans.setdefault(action.source, []).append((action.start, action.end))
+        return frozenset(
+            row for row, p in enumerate(self.passages)
+            if any(start < p.end and p.start < end for start, end in spans.get(p.source, ()))
+        )
+
+    def dense_query(self, text: str, widened: Sequence[Expansion]) -> str:
+        """What the embedder sees: the query, plus the first few phrases its terms stand for."""
+        extra = [e.alternatives[0] for e in widened][: self.config.dense_expansions]
+        return f"{text} ({', '.join(extra)})" if extra else text
 
     def _by_speaker_focus(self, hits: list[Hit], text: str, speaker: str, asking: bool) -> list[Hit]:
         """For "what did the PCC ask about domestic abuse", a passage where the PCC's own

@@ -94,6 +94,29 @@ def test_changing_one_file_re_embeds_only_its_passages(corpus: Path) -> None:
     assert loaded.lexical.top("overspend", 5)[0].tolist() == [2]
 
 
+def test_an_edited_manifest_row_reparses_its_file_though_its_bytes_are_unchanged(corpus: Path) -> None:
+    rows = {"a_2023-01-10_notes.txt": {"body": "Performance and Delivery Board"}}
+    build(corpus, manifest_rows=rows)
+    parsed: list[str] = []
+
+    def parse(extracted: Any, row: dict[str, Any]) -> ParsedFile:
+        parsed.append(extracted.source)
+        return fake_parse(extracted, row)
+
+    rows = {"a_2023-01-10_notes.txt": {"body": "Sussex Police and Crime Panel"}}
+    report = build(corpus, parse=parse, manifest_rows=rows)
+    assert parsed == ["a_2023-01-10_notes.txt"]  # only the file whose row changed
+    assert (report.files_indexed, report.files_reused) == (1, 2)
+    assert report.embedded_new == 0  # its passages' text is unchanged: the vectors come from the cache
+    loaded = store.load_index(corpus.parent / "index")
+    assert {p.body for p in loaded.passages if p.source == "a_2023-01-10_notes.txt"} == {"Sussex Police and Crime Panel"}
+
+    # The same rows again: nothing to re-read.
+    parsed.clear()
+    report = build(corpus, parse=parse, manifest_rows=rows)
+    assert parsed == [] and report.files_reused == 3
+
+
 def test_removed_file_disappears(corpus: Path) -> None:
     build(corpus)
     (corpus / "c_2023-03-21_notes.txt").unlink()

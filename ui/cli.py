@@ -553,7 +553,7 @@ DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
               help="Question sets (JSONL); default eval/questions.jsonl and, where present, ../shared/eval/dev.jsonl.")
 @index_option
 @click.option("--baseline/--no-baseline", default=True, show_default=True, help="Also score the naive fixed-chunk pipeline.")
-@click.option("--details", is_flag=True, help="Per question type, and the weakest questions.")
+@click.option("--details", is_flag=True, help="Also list the weakest questions.")
 @click.option("--answers", is_flag=True, help="Also run `ask` on every question (refusal rates) and score it on eval/answers.jsonl (slower).")
 @click.option("--records", is_flag=True,
               help="Score the parser on the held-out records of eval/areas (date, body, kind, area, attendees); "
@@ -589,12 +589,15 @@ def evaluate_command(question_files: tuple[Path, ...], index_dir: Path | None, b
         if not as_json:
             click.echo(format_report(report, naive))
             if refusals:
+                def share(value: float | None) -> str:
+                    return "-" if value is None else f"{value:.0%}"  # a set may have no questions of a kind
+
                 click.echo(
-                    f"scrutiny ask: refused {refusals['correct_refusals']:.0%} of the {refusals['negative']} questions "
-                    f"without an answer; wrongly refused {refusals['false_refusals']:.0%} of the {refusals['answerable']} answerable"
+                    f"scrutiny ask: refused {share(refusals['correct_refusals'])} of the {refusals['negative']} questions "
+                    f"without an answer; wrongly refused {share(refusals['false_refusals'])} of the {refusals['answerable']} answerable"
                 )
+            click.echo(per_type(report))
             if details:
-                click.echo(per_type(report))
                 click.echo("weakest (hybrid nDCG@10): " + ", ".join(weakest(report)))
             click.echo()
     if answers and not records:  # eval/answers.jsonl is written for the seed corpus

@@ -1,0 +1,78 @@
+"""Questions about meetings: members' questions, promises and their follow-up, change over time."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, strategies as st
+
+from search.intent import Intent, boost, member_asks, read_intent, spread
+
+
+@pytest.mark.parametrize(
+    "query, intent",
+    [
+        ("What did members ask about off-road bikes?", Intent(asked=True)),
+        ("What did councillors on the panel ask the commissioner about 101?", Intent(asked=True)),
+        ("questions from Cllr Hook on rural crime", Intent(asked=True)),
+        ("Was the firearms licensing audit ever delivered?", Intent(promised=True)),
+        ("What was promised about drink driving figures?", Intent(promised=True)),
+        ("How did 101 answering change between 2019 and 2025?", Intent(change=True)),
+        ("PCSO numbers 2019 and 2024", Intent(change=True)),
+        ("What is being done about domestic violence?", Intent()),
+        ("What did the CC say about 101 calls since 2019?", Intent()),
+    ],
+)
+def test_the_kind_of_question_is_read(query, intent):
+    assert read_intent(query) == intent
+
+
+def test_a_member_asking_is_recognised_by_role_or_wording():
+    assert member_asks("A Member asked whether the plan covered Medway.", [None])
+    assert member_asks("The Commissioner explained, following a question from a Member, that 101 …", ["PCC"])
+    assert member_asks("Could the force say more?", ["Member"])
+    assert not member_asks("The CC asked officers to attend.", ["CC"])
+    assert not member_asks("The Member thanked the Commissioner.", ["Member"])
+
+
+def test_boost_lifts_only_wanted_rows_within_the_depth():
+    ranked = [("a", 0.10), ("b", 0.09), ("c", 0.08), ("d", 0.07)]
+    assert [r for r, _ in boost(ranked, lambda r: r == "c", weight=0.05)] == ["c", "a", "b", "d"]
+    assert [r for r, _ in boost(ranked, lambda r: r == "d", weight=0.05, depth=3)] == ["a", "b", "c", "d"]
+
+
+def test_spread_brings_a_second_meeting_forward():
+    ranked = [("a1", 1.0), ("a2", 0.95), ("a3", 0.9), ("b1", 0.8), ("c1", 0.5)]
+    meeting = {"a1": date(2019, 9, 25), "a2": date(2019, 9, 25), "a3": date(2019, 9, 25),
+               "b1": date(2023, 9, 13), "c1": date(2025, 9, 16)}
+    order = [r for r, _ in spread(ranked, meeting.__getitem__, decay=0.7)]
+    assert order[:2] == ["a1", "b1"]
+    assert order.index("c1") < order.index("a3")
+
+
+@given(st.lists(st.tuples(st.integers(0, 5), st.floats(0.001, 1.0)), min_size=0, max_size=40))
+def test_spread_keeps_every_hit_and_scores_fall_with_rank(items):
+    ranked = sorted(((n, score) for n, (_, score) in enumerate(items)), key=lambda t: -t[1])
+    meeting = {n: m for n, (m, _) in enumerate(items)}
+    out = spread(ranked, meeting.__getitem__)
+    assert sorted(r for r, _ in out) == sorted(r for r, _ in ranked)
+    scores = [s for _, s in out]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_members_questions_rank_first(fake_searcher):
+    result = fake_searcher.search("What did councillors on the panel ask about 101?")
+    top = result.hits[0].passage.text
+    assert member_asks(top, [s.role for s in result.hits[0].passage.speakers])
+
+
+def test_promises_rank_the_actions_and_their_updates(fake_searcher):
+    result = fake_searcher.search("Was the promised briefing on the drop in domestic abuse ever delivered?")
+    assert result.hits[0].row in fake_searcher.action_rows
+    assert "briefing on the reduction in domestic abuse" in result.hits[0].passage.text
+
+
+def test_change_questions_draw_on_several_meetings(fake_searcher):
+    result = fake_searcher.search("How did knife crime change between 2019 and 2025?")
+    assert len({h.passage.meeting_date for h in result.hits[:5]}) >= 3

@@ -1,0 +1,74 @@
+"""Roster entries, kinds and bodies in the forms other publishers use, one assertion each,
+beside the gallery's golden files (tests/gallery/more-*)."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.parse import parse_text
+from indexer.roster import parse_entry
+from indexer.vocabulary import DocumentKind
+
+
+@pytest.mark.parametrize(
+    ("entry", "name", "role", "initials"),
+    [
+        ("Head of Finance Marcus Lyle (ML)", "Marcus Lyle", None, "ML"),
+        ("Chief Executive (OPCC) Colin Dray (CD)", "Colin Dray", "CE", "CD"),
+        ("Sarah Quayle (Chief Executive (OPCC))", "Sarah Quayle", "CE", None),
+        ("Jane Doe, Chief Constable", "Jane Doe", "CC", None),
+        ("Jane Doe - Chief Executive & Monitoring Officer", "Jane Doe", "CE", None),
+        ("Nina Ellwood, DCC (Temporary)", "Nina Ellwood", "DCC", None),
+        ("Fiona Castell (FC) | Police and Crime Commissioner", "Fiona Castell", "PCC", "FC"),
+        ("COUNCILLOR H DUNMORE (CHAIRMAN)", "H Dunmore", "Chair", None),
+    ],
+)
+def test_entry_forms(entry: str, name: str, role: str | None, initials: str | None) -> None:
+    found = parse_entry(entry)
+    assert found is not None and (found.name, found.role, found.initials) == (name, role, initials)
+
+
+@pytest.mark.parametrize("entry", ["Head of Strategy", "OPCC (CE)", "Derbyshire Constabulary | OPCC"])
+def test_offices_and_organisations_are_no_one(entry: str) -> None:
+    assert parse_entry(entry) is None
+
+
+MEETING = "\n\nDate: 3 May 2024\n\nAttendees:\nAmy Hale – Police and Crime Commissioner\n\n1. Finance\nThe PCC said costs rose.\n"
+
+
+@pytest.mark.parametrize(
+    ("heading", "body"),
+    [
+        ("WILTSHIRE STRATEGIC BOARD NOTES", "Wiltshire Strategic Board"),
+        ("Notes from the Wiltshire Strategic Board", "Wiltshire Strategic Board"),
+        ("Scrutiny and Accountability Board (Wiltshire)", "Wiltshire Scrutiny and Accountability Board"),
+        ("Strategic Policing and Crime Board – Wiltshire", "Wiltshire Strategic Policing and Crime Board"),
+        ("Wiltshire Police and Crime Commissioner\nScrutiny and Accountability Board", "Wiltshire Scrutiny and Accountability Board"),
+        ("Scrutiny & Accountability Board – Notes", "Scrutiny and Accountability Board"),
+    ],
+)
+def test_body_as_titled_with_the_area_the_title_gives(heading: str, body: str) -> None:
+    assert parse_text("board.txt", heading + MEETING).documents[0].body == body
+
+
+@pytest.mark.parametrize(
+    ("heading", "kind"),
+    [
+        ("Wiltshire Strategic Board", DocumentKind.MEETING_NOTES),  # no forms of minutes
+        ("Wiltshire Strategic Board\n\nMinutes", DocumentKind.MINUTES),
+        ("Wiltshire Strategic Board\n\n1. Minutes of the last meeting", DocumentKind.MEETING_NOTES),
+    ],
+)
+def test_a_record_is_notes_unless_it_says_minutes_or_keeps_their_forms(heading: str, kind: DocumentKind) -> None:
+    assert parse_text("board.txt", heading + MEETING).documents[0].kind == kind
+
+
+def test_a_paper_whose_subject_is_public_questions_is_questions() -> None:
+    text = "To: Wiltshire Police and Crime Panel\nSubject: Public questions\n\nQuestion 1\nMr Ian Hope asked about parking.\n"
+    assert parse_text("q.txt", text).documents[0].kind == DocumentKind.QUESTIONS
+
+
+def test_apologies_sentence_lists_who_sent_them() -> None:
+    text = "Wiltshire Police and Crime Panel\n\nMinutes\n\nPresent: Cllr A Moss (Chair)\n\nApologies were received from Councillor Bethan Lowe and Mr Kieran Ashdown.\n\n1. Budget\nAgreed.\n"
+    attendees = parse_text("m.txt", text).documents[0].attendees
+    assert [(a.name, a.status) for a in attendees] == [("A Moss", "present"), ("Bethan Lowe", "apologies"), ("Kieran Ashdown", "apologies")]
