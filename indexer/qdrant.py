@@ -260,8 +260,9 @@ class QdrantBackend:
                mode: str = "hybrid", expansions: Sequence[Expansions] = ()) -> Ranked:
         """As SearchBackend.search. Expansions score a passage by the best of a term's
         alternatives (a maximum, which one sparse query cannot express): each alternative is
-        its own sparse query in the same batch, EXPANSION_DEPTH times as deep, and the
-        scores are combined here, as indexer.lexical does, over the passages they return."""
+        its own sparse query in the same batch, EXPANSION_DEPTH times as deep; every part
+        is then scored again on all the passages any part returned, and the parts are
+        combined here as indexer.lexical combines them."""
         if k <= 0 or _allows_nothing(where):
             return Ranked()
         models = _models()
@@ -294,8 +295,15 @@ class QdrantBackend:
         responses = self._call(lambda: self._client.query_batch_points(
             self.collection, requests=[r for _, r in requests], timeout=TIMEOUT_S))
         scores: dict[str, dict[str, float]] = {}
+        points: dict[str, Any] = {}  # passage id -> point id, of every lexical candidate
         for (name, _), response in zip(requests, responses):
             scores[name] = {p.payload["passage_id"]: float(p.score) for p in response.points}
+            if name != "dense":
+                points.update((p.payload["passage_id"], p.id) for p in response.points)
+        if widened and points:
+            # Every part scored on every candidate, so no candidate's total misses a part
+            # that fell below another part's cut.
+            scores.update(self._rescore(requests, flt, list(points.values()), models))
         total: dict[str, float] = dict(scores.get("typed", {}))
         for e, (_, weight) in enumerate(widened):
             best: dict[str, float] = {}
@@ -309,6 +317,16 @@ class QdrantBackend:
         lexical_hits = sorted(((p, s) for p, s in total.items() if s > 0), key=lambda h: (-h[1], h[0]))[:k]
         dense_hits = sorted(scores.get("dense", {}).items(), key=lambda h: (-h[1], h[0]))
         return Ranked(tuple(lexical_hits), tuple(dense_hits))
+
+    def _rescore(self, requests: Sequence[tuple[str, Any]], flt: Any, ids: list[Any], models: Any) -> dict[str, dict[str, float]]:
+        """The lexical parts of a search again, on the candidate points only."""
+        only = models.HasIdCondition(has_id=ids)
+        narrowed = models.Filter(must=[*(flt.must if flt is not None else []), only])
+        parts = [(name, r) for name, r in requests if name != "dense"]
+        again = [r.model_copy(update={"filter": narrowed, "limit": len(ids)}) for _, r in parts]
+        responses = self._call(lambda: self._client.query_batch_points(self.collection, requests=again, timeout=TIMEOUT_S))
+        return {name: {p.payload["passage_id"]: float(p.score) for p in response.points}
+                for (name, _), response in zip(parts, responses)}
 
     def search_fused(self, text: str, vector: np.ndarray, k: int, where: Where | None = None,
                      depth: int = 50, rrf_k: int = 10, dense_weight: float = 0.3) -> list[str]:

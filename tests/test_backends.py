@@ -119,6 +119,21 @@ def test_qdrant_bm25_scores_equal_the_embedded_index(fake_searcher: Any, shared_
             assert x == pytest.approx(y, rel=1e-4)
 
 
+def test_expanded_queries_score_alike_on_both_backends(fake_searcher: Any, shared_qdrant: QdrantBackend) -> None:
+    """A term widened by alternatives counts by its best alternative on both backends."""
+    embedded = _embedded(fake_searcher)
+    widening = [(("domestic abuse", "violence against women and girls"), 0.5), (("101", "non-emergency"), 0.3)]
+    ours = embedded.search("DA calls", None, 15, mode="lexical", expansions=widening)
+    theirs = shared_qdrant.search("DA calls", None, 15, mode="lexical", expansions=widening)
+    assert len(ours.lexical) == len(theirs.lexical) == 15
+    for (_, x), (_, y) in zip(ours.lexical, theirs.lexical):
+        assert x == pytest.approx(y, rel=1e-4)
+    # Equal scores may come in another order (rows here, passage ids there); above the
+    # last score kept, the passages are the same.
+    cut = ours.lexical[-1][1] * (1 + 1e-4)
+    assert {i for i, x in ours.lexical if x > cut} == {i for i, x in theirs.lexical if x > cut}
+
+
 def test_sparse_document_weights_are_bm25_term_frequency_parts() -> None:
     indices, values = sparse_document(["cadet", "cadet", "scheme"], avgdl=3.0, k1=1.5, b=0.75)
     by_id = dict(zip(indices, values))
