@@ -144,6 +144,8 @@ def title_like(text: str, *, max_words: int = 16) -> bool:
         return False
     if text.endswith(":") and len(words) > 6:
         return False
+    if text.endswith("?") and len(words) > 8:
+        return False  # a question put to someone, not a heading that asks one ("What is RCRP?")
     # Sentences about people ("He said …") are not headings.
     if re.match(r"^(he|she|they|it|the (pcc|cc|dcc|dco|ce|chair|commissioner))\b", text, re.I) and len(words) > 4:
         return False
