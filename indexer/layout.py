@@ -114,6 +114,8 @@ def _structural(text: str) -> bool:
     # a meeting page's "Minutes:" under each item.
     if re.search(r"\d{1,2}/\d{1,2}/\d{2,4}|\b(?:19|20)\d\d\b", text):
         return True
+    if text.endswith(":") or re.match(r"^(?:response|answer|reply|question)\b", text, re.I):
+        return True  # a label before each part ("Response from the Commissioner:"), not a running header
     return bool(re.match(r"^(actions?|status|owner|due date|open|closed|force|opcc|resolved\b.*|minutes:)$", text, re.I)) or (
         BULLET_RE.match(text) is not None and len(text) > 40
     )
