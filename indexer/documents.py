@@ -309,7 +309,7 @@ HELD_ON_RE = re.compile(r"\bheld\b.{0,200}?\bon\s+(?P<rest>.{0,60})", re.I | re.
 # "<body> - Tuesday, 15 September 2020 10.30 am": a meeting page's title line.
 TITLE_DASH_RE = re.compile(r"^(?P<body>\S.{2,120}?)(?:\s+[-–—|]|\s*,)\s+(?P<when>(?:" + WEEKDAY_PATTERN + r"|\d{1,2}(?:st|nd|rd|th)?\s).{0,80})$", re.I)
 # A line that is a date and perhaps a time and place: "Tuesday, 29 April 2025 at 2.00 pm - 4.30 pm".
-DATE_LINE_RE = re.compile(r"^(?:(?:(?:meeting\s+)?date|when|meeting)\s*:?\s*)?(?:" + WEEKDAY_PATTERN + r",?\s+(?:the\s+)?)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + MONTH_PATTERN + r"\b", re.I)
+DATE_LINE_RE = re.compile(r"^(?:(?:(?:meeting\s+)?date|when|meeting(?:\s+(?:of|on|held\s+on))?)\s*:?\s*)?(?:" + WEEKDAY_PATTERN + r",?\s+(?:the\s+)?)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + MONTH_PATTERN + r"\b", re.I)
 
 
 def header_lines(lines: list[Line], seg: Segment, n: int = HEADER_LINES) -> list[str]:

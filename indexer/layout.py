@@ -114,6 +114,8 @@ def _structural(text: str) -> bool:
     # a meeting page's "Minutes:" under each item.
     if re.search(r"\d{1,2}/\d{1,2}/\d{2,4}|\b(?:19|20)\d\d\b", text):
         return True
+    if text.endswith(":") or re.match(r"^(?:response|answer|reply|question)\b", text, re.I):
+        return True  # a label before each part ("Response from the Commissioner:"), not a running header
     return bool(re.match(r"^(actions?|status|owner|due date|open|closed|force|opcc|resolved\b.*|minutes:)$", text, re.I)) or (
         BULLET_RE.match(text) is not None and len(text) > 40
     )
@@ -144,6 +146,8 @@ def title_like(text: str, *, max_words: int = 16) -> bool:
         return False
     if text.endswith(":") and len(words) > 6:
         return False
+    if text.endswith("?") and len(words) > 8:
+        return False  # a question put to someone, not a heading that asks one ("What is RCRP?")
     # Sentences about people ("He said …") are not headings.
     if re.match(r"^(he|she|they|it|the (pcc|cc|dcc|dco|ce|chair|commissioner))\b", text, re.I) and len(words) > 4:
         return False

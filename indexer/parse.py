@@ -15,6 +15,7 @@ from indexer import actions as action_parser
 from indexer.chunk import chunk_paragraphs
 from indexer.dates import month_range
 from indexer.documents import (
+    DATE_LINE_RE,
     MINUTES_BODY_RE, OWN_WORDS_RE, DateEvidence, Segment, area_of, body_from_header, decision_maker, document_kind,
     document_title,
     find_segments, header_lines, inferred_range, meeting_date, minutes_header, next_meeting_body, normalise_body,
@@ -26,7 +27,7 @@ from indexer.records import AgendaItem, Attendee, Document, Paragraph, ParsedFil
 from indexer.roles import canonical_role
 from indexer.roster import parse_roster
 from indexer.speakers import find_speakers
-from indexer.vocabulary import HONORIFIC_PATTERN, MEETING_KINDS, DocumentKind, find_area
+from indexer.vocabulary import HONORIFIC_PATTERN, MEETING_KINDS, DocumentKind, find_area, strip_titles
 
 # Kinds whose numbered headings are agenda items in order, whatever their wording.
 ITEMISED_KINDS = MEETING_KINDS | {DocumentKind.AGENDA}
@@ -174,6 +175,39 @@ QUESTION_BY_RE = re.compile(
 )
 
 
+# Written questions and their answers, labelled rather than reported: "Question 2 – Councillor
+# Ajay Rao (Borough Council)", "Q3 from Cllr Lee:", "Response from the Police and Crime
+# Commissioner:", "Answer:". What follows a label, up to the next label or item, is that
+# person's or office's own words.
+QUESTION_LABEL_RE = re.compile(
+    rf"^(?i:(?:(?:written|supplementary)\s+)?question|q)\s*\.?\s*(?i:no\.?\s*)?(?:\d{{1,3}}[a-z]?)?\s*"
+    rf"(?:[:–—-]|\s(?i:from|by|asked\s+by)\s)+\s*(?:the\s+)?(?P<name>(?:(?i:{HONORIFIC_PATTERN})\s+)*[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*){{0,3}})"
+    r"(?:\s*[,(].{0,80})?\s*:?\s*$"
+)
+ANSWER_LABEL_RE = re.compile(
+    r"^(?:(?:written|supplementary)\s+)?(?:response|answer|reply)(?:\s+(?:from|by|of)\s+(?:the\s+)?(?P<office>[^:]{3,80}?))?\s*[:.–—-]?\s*$",
+    re.I,
+)
+
+
+def qa_label(text: str, roster: tuple[Attendee, ...], kind: str) -> Speaker | None:
+    """Who speaks after a written question's or answer's label; None when `text` is no label.
+
+    An answer with no office named is the commissioner's in a questions paper (that is
+    whom the questions are put to) and unknown elsewhere."""
+    if (m := ANSWER_LABEL_RE.match(text.strip())) is not None:
+        office = m.group("office")
+        role = canonical_role(office) if office else ("PCC" if kind == DocumentKind.QUESTIONS else None)
+        if role is None:
+            return None
+        from indexer.speakers import resolve_role
+
+        return resolve_role(role, roster, office or "the Commissioner")
+    if (m := QUESTION_LABEL_RE.match(text.strip())) is not None:
+        return _asker(strip_titles(m.group("name")), roster)
+    return None
+
+
 @dataclass(frozen=True)
 class SpeakerContext:
     """What a paragraph with no speaker of its own may take its speaker from."""
@@ -182,6 +216,7 @@ class SpeakerContext:
     previous: Speaker | None  # the last speaker named before it
     inherited: tuple[Speaker, ...]  # who introduced the list it belongs to
     author: Speaker | None  # a report's author, once their own words begin
+    labelled: Speaker | None  # under a written question's or answer's label
     heading: str  # the section or item it sits under
     meeting: bool
 
@@ -196,6 +231,11 @@ def _listed_under(c: SpeakerContext) -> list[Speaker]:
     return list(c.inherited) if c.block.kind == "subbullet" else []
 
 
+def _under_label(c: SpeakerContext) -> list[Speaker]:
+    """"Response from the Police and Crime Commissioner:" — the answer below is the PCC's."""
+    return [c.labelled] if c.labelled is not None and _reads_as_words(c.block.text) else []
+
+
 def _authors_words(c: SpeakerContext) -> list[Speaker]:
     return [c.author] if c.author is not None and _reads_as_words(c.block.text) else []
 
@@ -208,7 +248,7 @@ def _form_heading(c: SpeakerContext) -> list[Speaker]:
 
 # Tried in order for a paragraph that names no speaker; the first that finds one decides.
 SPEAKER_FALLBACKS: tuple[Callable[[SpeakerContext], list[Speaker]], ...] = (
-    _continued, _listed_under, _authors_words, _form_heading,
+    _continued, _listed_under, _under_label, _authors_words, _form_heading,
 )
 
 
@@ -282,15 +322,17 @@ def _items_and_paragraphs(
     section: str | None = None
     previous: Speaker | None = None
     inherited: tuple[Speaker, ...] = ()
+    labelled: Speaker | None = None
     ended = False
 
     def open_item(number: str | None, title: str, block: Block) -> None:
-        nonlocal item, section, previous, inherited, question_start
+        nonlocal item, section, previous, inherited, question_start, labelled
         if item is not None:
             items[-1] = replace(items[-1], end=block.start)
         item = AgendaItem(number, title, block.start, block.end)
         items.append(item)
         section, previous, inherited = None, None, ()
+        labelled = None
         question_start = item_start[0] = len(paragraphs)
 
     # Headings stacked above the first paragraph are the title block, but for the last,
@@ -320,6 +362,16 @@ def _items_and_paragraphs(
             skip_until = header_end
             continue
         in_table = item is not None and item.title == ACTION_TABLE_TITLE
+        label = qa_label(block.text, roster, kind) if len(block.text) <= 160 and not in_table else None
+        if label is not None:
+            # A written question's or answer's label: never an item; the words below are
+            # that person's or office's own.
+            labelled = label
+            if ANSWER_LABEL_RE.match(block.text.strip()):
+                continue  # "Answer:" alone says nothing
+            block = replace(block, kind="paragraph")
+        elif labelled is not None and block.kind == "heading" and block.text.rstrip().endswith("?"):
+            block = replace(block, kind="paragraph")  # the question put, under its label
         if block.kind == "heading" and block.number is None and QUESTION_BY_RE.match(block.text):
             block = replace(block, kind="paragraph")  # who asked the question above, not a heading
         if block.kind == "heading" and not (in_table and block.number is None):
@@ -334,6 +386,8 @@ def _items_and_paragraphs(
                     continue
                 if not numbered_items and not meeting and i < title_end:
                     continue  # the document's own title lines ("DECISION NOTICE"), not items
+                if item is None and DATE_LINE_RE.match(block.text):
+                    continue  # "Meeting of 14 March 2024" above the first item: the title block's
                 if not numbered_items and (not meeting or _item_heading(block)):
                     open_item(None, block.text, block)
                 else:
@@ -352,6 +406,7 @@ def _items_and_paragraphs(
                 author=author if i >= author_from else None,
                 heading=section or (item.title if item else "") or "",
                 meeting=meeting,
+                labelled=labelled,
             )
             speakers = next((found for found in (f(context) for f in SPEAKER_FALLBACKS) if found), [])
         attribution = QUESTION_BY_RE.match(block.text)
