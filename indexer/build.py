@@ -26,6 +26,7 @@ from indexer.errors import IndexMismatchError, IndexMissingError, ReadError, Scr
 from indexer.read import ExtractedText, corpus_files, file_sha256, read_file
 from indexer.lexical import tokenize
 from indexer.records import Action, ParsedFile, Passage
+from indexer.sentences import sentence_spans
 from indexer.store import LoadedIndex, index_lock, load_index, recorded_backend, write_index
 
 # Settings that only shape the BM25 index (rebuilt on every run anyway) or apply at
@@ -82,6 +83,24 @@ def _previous_index(index_dir: Path, embedder: Embedder, config: IndexConfig, sa
 def _same_text_key(passage: Passage) -> tuple[str, object]:
     """Passages with this key say the same thing of the same meeting: a copy, not a new record."""
     return " ".join(re.findall(r"\w+", passage.text.lower())), passage.meeting_date
+
+
+# A sentence embedded on its own needs a few words to mean anything: "Noted." and "Agreed."
+# would sit close to every short question.
+SENTENCE_MIN_WORDS = 4
+
+
+def passage_sentences(passages: Sequence[Passage]) -> tuple[list[str], list[int]]:
+    """The sentences of each passage worth embedding alone, and the passage row of each."""
+    texts: list[str] = []
+    rows: list[int] = []
+    for row, passage in enumerate(passages):
+        for start, end in sentence_spans(passage.text):
+            sentence = passage.text[start:end]
+            if len(sentence.split()) >= SENTENCE_MIN_WORDS:
+                texts.append(sentence)
+                rows.append(row)
+    return texts, rows
 
 
 def _dedupe(
@@ -383,6 +402,10 @@ def _build_index(
             at += len(parsed.passages)
         parts.append(vectors)
     embeddings = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+    # Each sentence on its own too: a question in other words is usually close to one
+    # sentence of a passage and diluted by the rest (search.engine ranks by both).
+    texts, rows = passage_sentences([p for parsed, _, _ in entries for p in parsed.passages])
+    sentence_vectors, _ = embed_with_cache(embedder, cache, texts, progress=progress)
     seconds["embedding"] += time.perf_counter() - started
 
     started = time.perf_counter()
@@ -396,7 +419,8 @@ def _build_index(
     write_index(
         index_dir, parsed_files, embeddings, config, embedder.fingerprint, hashes, errors,
         corpus=corpus, embedder_file=str(model_file) if model_file else None,
-        row_hashes={pf.source: row_keys.get(pf.source) for pf in parsed_files}, backend=backend.as_json(),
+        row_hashes={pf.source: row_keys.get(pf.source) for pf in parsed_files},
+        sentences=(sentence_vectors, np.asarray(rows, dtype=np.int32)), backend=backend.as_json(),
     )
     seconds["indexing"] += time.perf_counter() - started
 

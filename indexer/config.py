@@ -65,6 +65,11 @@ class IndexConfig:
     synonym_weight: float = 0.75
     expansion_weight: float = 0.75
     dense_expansions: int = 2
+    # Sentence vectors (search.engine.sentence_ranking): when BM25's best passage holds under
+    # `weak_lexical` of the question's topic words (by IDF), the passages holding the closest
+    # single sentences join the fusion as a third list at this weight. Tuned by eval/tune.py.
+    sentence_weight: float = 0.2
+    weak_lexical: float = 0.7
     # Meeting questions (search.intent): the lift for a passage of the kind asked for (a
     # member's question, an action or its update), in fused-score units (a first place at
     # k=10 is 1/11); and, for change-over-time questions, the factor applied per hit already

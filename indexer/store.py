@@ -15,6 +15,8 @@ Layout of an index folder (all paths relative to it):
                       whether searches rank here (embedded) or in a Qdrant collection
     dense.faiss       FAISS index over embeddings.npy (indexer.dense)
     lexical/          BM25 arrays and vocabulary (indexer.lexical)
+    sentences.npy     float32 (sentences x dim): each passage's sentences, embedded one by one
+    sentence_rows.npy int32, the passage row of each sentence (both absent from older indexes)
 
 One writer at a time: `index_lock` holds an exclusive lock on `.<name>.lock` beside the
 target for the whole build, so a second `scrutiny index` on the same index waits (and
@@ -73,12 +75,15 @@ TEXTS = "texts.jsonl"
 GLOSSARY = "glossary.json"
 EMBEDDINGS = "embeddings.npy"
 DENSE = "dense.faiss"
+SENTENCES = "sentences.npy"
+SENTENCE_ROWS = "sentence_rows.npy"
 LEXICAL = "lexical"
 REQUIRED = (PASSAGES, DOCUMENTS, ACTIONS, TEXTS, EMBEDDINGS, DENSE, f"{LEXICAL}/lexical.json")
 
 # Applied at query time only, so an index built with another value is still valid.
 QUERY_TIME_FIELDS = frozenset({
     "rrf_k", "dense_weight", "synonym_weight", "expansion_weight", "dense_expansions", "intent_weight", "meeting_decay",
+    "sentence_weight", "weak_lexical",
 })
 
 PACKAGES = (
@@ -136,6 +141,9 @@ class LoadedIndex:
     dense: faiss.Index
     lexical: LexicalIndex
     glossary: dict[str, str] | None = None  # abbreviation → long form, mined from the texts
+    # Each passage's sentences embedded one by one: (vectors, passage row of each); None for
+    # an index written before they were stored.
+    sentences: tuple[np.ndarray, np.ndarray] | None = None
     _by_source: dict[str, IndexedFile] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -210,6 +218,7 @@ def _write_contents(
     file_hashes: Mapping[str, str],
     hnsw_threshold: int,
     row_hashes: Mapping[str, str | None] | None = None,
+    sentences: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> str:
     """Every file but the manifest; returns the dense index's type name."""
     passages = [p for pf in parsed_files for p in pf.passages]
@@ -233,6 +242,10 @@ def _write_contents(
     )
     with open(folder / EMBEDDINGS, "wb") as handle:
         np.save(handle, embeddings, allow_pickle=False)
+    if sentences is not None:
+        for name, array in ((SENTENCES, sentences[0]), (SENTENCE_ROWS, sentences[1])):
+            with open(folder / name, "wb") as handle:
+                np.save(handle, array, allow_pickle=False)
     dense = build_dense_index(embeddings, hnsw_threshold=hnsw_threshold)
     try:
         save_dense(dense, folder / DENSE)
@@ -355,13 +368,15 @@ def write_index(
     corpus: Sequence[str] = (),
     embedder_file: str | None = None,
     row_hashes: Mapping[str, str | None] | None = None,
+    sentences: tuple[np.ndarray, np.ndarray] | None = None,
     backend: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write a complete index to `index_dir`, replacing any index there atomically.
 
     `embeddings` rows follow the passages of `parsed_files`, concatenated in order;
     `corpus` names the folders it was built from (for the rebuild command in errors);
-    `row_hashes` gives, per source, the sha256 of the manifest row it was parsed with.
+    `row_hashes` gives, per source, the sha256 of the manifest row it was parsed with;
+    `sentences` is (vectors, passage row of each) for the passages' single sentences.
     `backend` (indexer.backend.BackendChoice.as_json) records which search backend holds
     the passages' vectors, and searching opens that one.
     Returns the manifest written. A disk that is full or read-only raises ScrutinyError
@@ -369,7 +384,7 @@ def write_index(
     """
     try:
         return _write_index(index_dir, parsed_files, embeddings, config, embedder_fingerprint, file_hashes, errors,
-                            hnsw_threshold, corpus, embedder_file, row_hashes, backend)
+                            hnsw_threshold, corpus, embedder_file, row_hashes, sentences, backend)
     except OSError as exc:
         raise ScrutinyError(_write_failure(Path(index_dir), exc)) from exc
 
@@ -398,6 +413,7 @@ def _write_index(
     corpus: Sequence[str],
     embedder_file: str | None,
     row_hashes: Mapping[str, str | None] | None = None,
+    sentences: tuple[np.ndarray, np.ndarray] | None = None,
     backend: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     target = Path(index_dir)
@@ -410,6 +426,17 @@ def _write_index(
         raise ValueError(
             f"embeddings have shape {vectors.shape}, expected ({n_passages}, {config.embedding_dim})"
         )
+    if sentences is not None:
+        sentence_vectors = np.ascontiguousarray(sentences[0], dtype=np.float32)
+        sentence_rows = np.ascontiguousarray(sentences[1], dtype=np.int32)
+        if sentence_vectors.shape != (len(sentence_rows), config.embedding_dim) or (
+            len(sentence_rows) and not 0 <= int(sentence_rows.min()) <= int(sentence_rows.max()) < n_passages
+        ):
+            raise ValueError(
+                f"sentence vectors have shape {sentence_vectors.shape} for {len(sentence_rows)} rows, "
+                f"expected ({len(sentence_rows)}, {config.embedding_dim}) with rows below {n_passages}"
+            )
+        sentences = (sentence_vectors, sentence_rows)
 
     target.parent.mkdir(parents=True, exist_ok=True)
     recover_index(target)
@@ -421,7 +448,9 @@ def _write_index(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        dense_type = _write_contents(tmp, parsed_files, vectors, config, file_hashes, hnsw_threshold, row_hashes)
+        dense_type = _write_contents(
+            tmp, parsed_files, vectors, config, file_hashes, hnsw_threshold, row_hashes, sentences
+        )
         checksums = _checksums_and_fsync(tmp)
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -746,6 +775,8 @@ def _load_index(
         except ValueError as exc:
             raise _damaged(folder, GLOSSARY, f"is unreadable ({_one_line(exc)})") from exc
 
+    sentences = _read_sentences(folder, len(passages), dim) if (folder / SENTENCES).exists() else None
+
     return LoadedIndex(
         path=folder,
         config=_config_from_manifest(manifest.get("config") or {}),
@@ -759,4 +790,19 @@ def _load_index(
         dense=dense,
         lexical=lexical,
         glossary=glossary,
+        sentences=sentences,
     )
+
+
+def _read_sentences(folder: Path, n_passages: int, dim: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The sentence vectors and their passage rows, checked against the passages."""
+    try:
+        vectors = np.load(folder / SENTENCES, allow_pickle=False)
+        rows = np.load(folder / SENTENCE_ROWS, allow_pickle=False)
+    except Exception as exc:
+        raise _damaged(folder, SENTENCES, f"or {SENTENCE_ROWS} is unreadable ({_one_line(exc)})") from exc
+    if vectors.dtype != np.float32 or vectors.shape != (len(rows), dim):
+        raise _damaged(folder, SENTENCES, f"has shape {vectors.shape}, expected ({len(rows)}, {dim})")
+    if len(rows) and not 0 <= int(rows.min()) <= int(rows.max()) < n_passages:
+        raise _damaged(folder, SENTENCE_ROWS, f"names passage rows outside 0-{n_passages - 1}")
+    return vectors, rows

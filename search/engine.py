@@ -264,6 +264,12 @@ class Searcher:
         if mode in ("hybrid", "dense"):
             rankings["dense"] = [r for r, _ in dense]
         weights = {"lexical": 1.0, "dense": self.config.dense_weight}
+        if mode == "hybrid" and self.config.sentence_weight > 0 and self._lexical_weak(text, rankings.get("lexical", [])):
+            # The question's words are not the records' words: let the passage holding the
+            # closest single sentence count too (a paraphrase matches one sentence, not the
+            # passage's average).
+            rankings["sentences"] = self.sentence_ranking(vector, depth, mask)
+            weights["sentences"] = self.config.sentence_weight
         fused = rrf(rankings, k=self.config.rrf_k, weights={name: weights[name] for name in rankings})
         hits = [
             Hit(
@@ -367,6 +373,28 @@ class Searcher:
             row for row, p in enumerate(self.passages)
             if any(start < p.end and p.start < end for start, end in spans.get(p.source, ()))
         )
+
+    def _lexical_weak(self, text: str, lexical_ids: Sequence[int]) -> bool:
+        """BM25's best passage holds under `weak_lexical` of the query's topic words (by
+        IDF), or BM25 found nothing."""
+        if not len(lexical_ids):
+            return True
+        row = int(lexical_ids[0])
+        top = Hit(self.passages[row], row, 0.0, None, None, None, None)
+        return self.coverage(text, [top]) < self.config.weak_lexical
+
+    def sentence_ranking(self, query_vector: np.ndarray, depth: int, mask: np.ndarray | None) -> list[int]:
+        """Passage rows by their closest single sentence to the query, best first (empty for
+        an index without sentence vectors)."""
+        if self.index.sentences is None:
+            return []
+        vectors, rows = self.index.sentences
+        best = np.full(len(self.passages), -np.inf, dtype=np.float32)
+        np.maximum.at(best, rows, vectors @ np.asarray(query_vector, dtype=np.float32))
+        if mask is not None:
+            best[~mask] = -np.inf
+        order = np.argsort(-best, kind="stable")[:depth]
+        return [int(r) for r in order if np.isfinite(best[r])]
 
     def dense_query(self, text: str, widened: Sequence[Expansion]) -> str:
         """What the embedder sees: the query, plus the first few phrases its terms stand for."""

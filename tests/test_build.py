@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from indexer import store
-from indexer.build import BuildReport, build_index
+from indexer.build import BuildReport, build_index, passage_sentences
 from indexer.embed import EmbeddingCache, FakeEmbedder
 from indexer.errors import ScrutinyError
 from indexer.records import ParsedFile
@@ -62,9 +62,16 @@ def test_first_build(corpus: Path) -> None:
     assert report.errors == ()
     assert report.passages == 7 and report.embedded_new == 7 and report.embedded_cached == 0
     assert set(report.seconds) == {"reading", "parsing", "embedding", "indexing"}
-    assert len(counting.seen) == 7
 
     loaded = store.load_index(corpus.parent / "index", config=FAKE_CONFIG, embedder_fingerprint=counting.fingerprint)
+    # Each passage once, and each of its sentences of four words or more on its own.
+    sentences, rows = passage_sentences(loaded.passages)
+    assert sorted(counting.seen) == sorted([p.index_text for p in loaded.passages] + sentences)
+    assert "Road safety and speeding." in sentences and "Neighbourhood policing." not in sentences
+    assert loaded.sentences is not None
+    np.testing.assert_array_equal(loaded.sentences[0], FakeEmbedder().embed(sentences))
+    assert loaded.sentences[1].tolist() == rows
+    assert [loaded.passages[r].text.count(t) for t, r in zip(sentences, rows)] == [1] * len(rows)
     assert len(loaded.passages) == 7 and set(loaded.texts) == set(FILES)
     assert loaded.passages[0].body == "Performance and Delivery Board"
     assert loaded.manifest["files"]["b_2023-02-14_notes.txt"] == store.file_sha256(corpus / "b_2023-02-14_notes.txt")
@@ -157,7 +164,9 @@ def test_other_model_weights_reparse_everything(corpus: Path, capsys: pytest.Cap
     other = CountingEmbedder()
     other.fingerprint = "other-weights"
     report = build(corpus, other)
-    assert report.files_indexed == 3 and len(other.seen) == 7
+    passages = store.load_index(corpus.parent / "index").passages
+    # Every passage and sentence again: vectors of other weights are never reused.
+    assert report.files_indexed == 3 and len(other.seen) == 7 + len(passage_sentences(passages)[0])
     err = capsys.readouterr().err
     assert "Re-indexing every file" in err and "fingerprint" in err and "--rebuild" not in err
 
