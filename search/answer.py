@@ -27,7 +27,7 @@ import numpy as np
 from indexer.records import Passage, Speaker
 from indexer.sentences import readable
 from search.engine import Hit, Searcher, SearchResult
-from indexer.glossary import expand
+from indexer.glossary import expand, expansions
 from search.labels import meeting_label
 from indexer.lexical import tokenize
 from search.sentences import said_by, sentence_speakers, sentences
@@ -131,14 +131,38 @@ def key_terms(searcher: Searcher, text: str) -> dict[str, float]:
     return known
 
 
-def support(terms: dict[str, float], quoted: list[str], glossary: dict[str, str] | None = None) -> float:
+# For each stem of a question's term, the phrases (as stems) that stand for that term.
+Alternatives = dict[str, tuple[tuple[str, ...], ...]]
+
+
+def term_alternatives(question: str, glossary: dict[str, str] | None) -> Alternatives:
+    """What each word of the question may be written as in the records, from the policing
+    vocabulary and the records' own definitions: "domestic violence" is carried by a
+    sentence on "domestic abuse", "cases to court" by one on charge rates."""
+    found: dict[str, list[tuple[str, ...]]] = {}
+    for expansion in expansions(question, glossary=glossary):
+        phrases = [tuple(tokenize(a)) for a in expansion.alternatives]
+        for stem in tokenize(expansion.term):
+            found.setdefault(stem, []).extend(p for p in phrases if p)
+    return {stem: tuple(phrases) for stem, phrases in found.items()}
+
+
+def support(
+    terms: dict[str, float], quoted: list[str], glossary: dict[str, str] | None = None,
+    alternatives: Alternatives | None = None,
+) -> float:
     """Share of the key terms' weight found in the quoted sentences (an abbreviation the
-    records define counts for its long form: "VAWG" for "violence against women and girls")."""
+    records define counts for its long form: "VAWG" for "violence against women and girls";
+    a term counts as carried by any phrase that stands for it, see term_alternatives)."""
     if not terms:
         return 1.0
     joined = " ".join(quoted)
     words = set(tokenize(expand(joined, glossary) if glossary else joined))
-    return sum(w for t, w in terms.items() if t in words) / sum(terms.values())
+
+    def carried(term: str) -> bool:
+        return term in words or any(set(p) <= words for p in (alternatives or {}).get(term, ()))
+
+    return sum(w for t, w in terms.items() if carried(t)) / sum(terms.values())
 
 
 def _years_supported(text: str, citations: list[tuple[str, Hit]]) -> bool:
@@ -242,6 +266,7 @@ def _quoted_answer(searcher: Searcher, question: str, asked: str, result: Search
     parts = [p for p in SECOND_PART_RE.split(asked) if p.strip()] if SECOND_PART_RE.search(asked) else [asked]
     part_terms = [key_terms(searcher, searcher.understand(p).text if len(parts) > 1 else topic) for p in parts]
     terms = key_terms(searcher, topic)
+    alternatives = term_alternatives(topic, searcher.glossary)
     query_terms = set(tokenize(topic))
     candidates: list[tuple[float, int, int, str, Hit]] = []
     for rank, hit in enumerate(result.hits):
@@ -251,7 +276,7 @@ def _quoted_answer(searcher: Searcher, question: str, asked: str, result: Search
         return _refusal(question, result, who)
     # Embedding sentences is the slow part of an answer: only the likeliest are embedded,
     # those carrying the question's rarest words first, then by their passage's rank.
-    candidates.sort(key=lambda c: (-support(terms, [c[3]]), -len(query_terms & set(tokenize(c[3]))), c[1], c[2]))
+    candidates.sort(key=lambda c: (-support(terms, [c[3]], alternatives=alternatives), -len(query_terms & set(tokenize(c[3]))), c[1], c[2]))
     candidates = candidates[:EMBEDDED_SENTENCES]
     vectors = searcher.embed_texts([c[3] for c in candidates])
     query_vector = searcher.embed_query(topic)
@@ -273,7 +298,10 @@ def _quoted_answer(searcher: Searcher, question: str, asked: str, result: Search
         # So does a sentence of an agenda item its title names ("Violence against women
         # and girls": "A Member questioned what work was being undertaken …").
         context = [sentence, hit.passage.item_title or ""] + asked_before.get((hit.passage.id, offset), [])
-        carried = max(max(support(t, [sentence], glossary), REPLY_CREDIT * support(t, context, glossary)) for t in part_terms)
+        carried = max(
+            max(support(t, [sentence], glossary, alternatives), REPLY_CREDIT * support(t, context, glossary, alternatives))
+            for t in part_terms
+        )
         # Meaning and the question's subject words (rare ones weigh most), with a little
         # credit for the passage's rank.
         bonus = 0.0
@@ -311,7 +339,7 @@ def _quoted_answer(searcher: Searcher, question: str, asked: str, result: Search
         return _refusal(question, result, who)
     context = [q for item in chosen for q in asked_before.get((item[4].passage.id, item[2]), [])]
     context += [item[4].passage.item_title or "" for item in chosen]
-    found = support(terms, [item[3] for item in chosen] + context, glossary)
+    found = support(terms, [item[3] for item in chosen] + context, glossary, alternatives)
     if found < MIN_SUPPORT or not _years_supported(topic, [(item[3], item[4]) for item in chosen]):
         # The nearest sentences do not carry what was asked: say so, show them as nearest.
         return _refusal(question, result, who, found)

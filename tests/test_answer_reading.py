@@ -34,3 +34,15 @@ def test_meeting_labels_say_what_is_known() -> None:
     across = (date(2023, 12, 2), date(2024, 2, 6))
     assert meeting_label(date(2023, 12, 2), across, True) == "undated; between 1 December 2023 and 7 February 2024"
     assert meeting_label(None, None, False) == "undated"
+
+
+def test_a_question_in_plain_words_is_carried_by_the_records_terms() -> None:
+    from search.answer import support, term_alternatives
+
+    terms = {"domest": 1.0, "violenc": 2.0}
+    alternatives = term_alternatives("what is being done about domestic violence", {})
+    on_topic = ["The DCC said domestic abuse arrests had risen by 12% since April."]
+    off_topic = ["The DCC said burglary arrests had risen by 12% since April."]
+    assert support(terms, on_topic) < 0.5  # the records' words differ from the question's
+    assert support(terms, on_topic, alternatives=alternatives) == 1.0
+    assert support(terms, off_topic, alternatives=alternatives) == 0.0
