@@ -268,7 +268,8 @@ class Searcher:
             # The question's words are not the records' words: let the passage holding the
             # closest single sentence count too (a paraphrase matches one sentence, not the
             # passage's average).
-            rankings["sentences"] = self.sentence_ranking(vector, depth, mask)
+            candidates = [r for name in ("lexical", "dense") for r in rankings.get(name, [])]
+            rankings["sentences"] = self.sentence_ranking(vector, candidates)
             weights["sentences"] = self.config.sentence_weight
         fused = rrf(rankings, k=self.config.rrf_k, weights={name: weights[name] for name in rankings})
         hits = [
@@ -383,18 +384,28 @@ class Searcher:
         top = Hit(self.passages[row], row, 0.0, None, None, None, None)
         return self.coverage(text, [top]) < self.config.weak_lexical
 
-    def sentence_ranking(self, query_vector: np.ndarray, depth: int, mask: np.ndarray | None) -> list[int]:
-        """Passage rows by their closest single sentence to the query, best first (empty for
-        an index without sentence vectors)."""
-        if self.index.sentences is None:
+    def sentence_ranking(self, query_vector: np.ndarray, candidates: Sequence[int]) -> list[int]:
+        """The candidate passage rows (already found, and filtered, by words or meaning) by
+        their closest single sentence to the query, best first; empty for an index without
+        sentence vectors. Only candidates are scored, so the cost stays that of a few hundred
+        sentences however large the index (every sentence of 100,000 passages would take
+        some 100 ms a query)."""
+        if self.index.sentences is None or not candidates:
             return []
         vectors, rows = self.index.sentences
-        best = np.full(len(self.passages), -np.inf, dtype=np.float32)
-        np.maximum.at(best, rows, vectors @ np.asarray(query_vector, dtype=np.float32))
-        if mask is not None:
-            best[~mask] = -np.inf
-        order = np.argsort(-best, kind="stable")[:depth]
-        return [int(r) for r in order if np.isfinite(best[r])]
+        wanted = np.unique(np.asarray(candidates, dtype=np.int64))
+        # Sentence rows are written in passage order, so each passage's sentences are one run.
+        starts, ends = np.searchsorted(rows, wanted, "left"), np.searchsorted(rows, wanted, "right")
+        picked = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)]) if len(wanted) else np.empty(0, int)
+        if not len(picked):
+            return []
+        scores = vectors[picked] @ np.asarray(query_vector, dtype=np.float32)
+        owners = rows[picked]
+        best: dict[int, float] = {}
+        for owner, score in zip(owners.tolist(), scores.tolist()):
+            if score > best.get(owner, -np.inf):
+                best[owner] = score
+        return sorted(best, key=lambda r: (-best[r], r))
 
     def dense_query(self, text: str, widened: Sequence[Expansion]) -> str:
         """What the embedder sees: the query, plus the first few phrases its terms stand for."""

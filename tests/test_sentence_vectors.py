@@ -64,14 +64,15 @@ def _long_passage(searcher) -> tuple[int, str]:
     return row, max(texts, key=len)
 
 
-def test_the_passage_holding_the_closest_sentence_ranks_first(fake_searcher) -> None:
+def test_the_candidate_holding_the_closest_sentence_ranks_first(fake_searcher) -> None:
     row, sentence = _long_passage(fake_searcher)
     vector = fake_searcher.embed_query(sentence)
-    ranked = fake_searcher.sentence_ranking(vector, 10, None)
-    assert sentence in fake_searcher.passages[ranked[0]].text
-    mask = np.ones(len(fake_searcher.passages), dtype=bool)
-    mask[ranked[0]] = False
-    assert ranked[0] not in fake_searcher.sentence_ranking(vector, 10, mask)
+    others = [r for r in range(len(fake_searcher.passages)) if r != row][:40]
+    ranked = fake_searcher.sentence_ranking(vector, [*others[:20], row, *others[20:]])
+    assert ranked[0] == row and sentence in fake_searcher.passages[ranked[0]].text
+    assert sorted(ranked) == sorted(r for r in {*others, row} if r in set(fake_searcher.index.sentences[1].tolist()))
+    # Only candidates are scored: a passage the lexical and dense lists did not find is not added.
+    assert row not in fake_searcher.sentence_ranking(vector, others)
 
 
 def test_sentences_join_the_fusion_only_when_bm25_matches_few_words(fake_searcher) -> None:
