@@ -68,6 +68,7 @@ from typing import Any
 
 import numpy as np
 
+from search.filters import Filters
 from indexer.sentences import split_sentences as project_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -232,7 +233,7 @@ SEED_MODES: dict[str, dict[str, Any]] = {
 }
 SYNTHETIC_MODES: dict[str, dict[str, Any]] = {
     **SEED_MODES,
-    "hybrid, speaker CC since 2019": {"mode": "hybrid", "speaker": "CC", "since": date(2019, 1, 1)},
+    "hybrid, speaker CC since 2019": {"mode": "hybrid", "filters": Filters(speaker="CC", since=date(2019, 1, 1))},
 }
 
 

@@ -13,6 +13,14 @@ from typing import Any
 from eval import metrics
 from eval.naive import SYSTEMS, load_questions, score
 from search.engine import Searcher, hit_json
+from search.filters import Filters
+from search.understand import typed_filters
+
+
+def question_filters(q: dict[str, Any]) -> Filters:
+    """A question's filters, by the names the question files use, as one Filters."""
+    given = q.get("filters") or {}
+    return typed_filters(speaker=given.get("speaker_role"), since=given.get("date_from"), until=given.get("date_to"))
 
 MODES = {"bm25": "lexical", "dense": "dense", "hybrid": "hybrid"}
 K = 10
@@ -25,11 +33,7 @@ def evaluate(searcher: Searcher, questions_path: Path, manifest_path: Path, k: i
     for system in SYSTEMS:
         rankings[system], weak[system] = [], []
         for q in questions:
-            filters = q.get("filters") or {}
-            result = searcher.search(
-                q["query"], k=k, mode=MODES[system],
-                speaker=filters.get("speaker_role"), since=filters.get("date_from"), until=filters.get("date_to"),
-            )
+            result = searcher.search(q["query"], k=k, mode=MODES[system], filters=question_filters(q))
             rankings[system].append([hit_json(h) for h in result.hits])
             weak[system].append(result.weak)
     report = score(questions, rankings, metrics.load_manifest(manifest_path), k)
@@ -101,9 +105,7 @@ def answer_refusals(searcher: Searcher, questions_path: Path) -> dict[str, Any]:
     questions = load_questions(questions_path)
     refused_negative, refused_answerable = [], []
     for q in questions:
-        filters = q.get("filters") or {}
-        result = answer(searcher, q["query"], speaker=filters.get("speaker_role"),
-                        since=filters.get("date_from"), until=filters.get("date_to"))
+        result = answer(searcher, q["query"], filters=question_filters(q))
         (refused_answerable if q["relevant"] else refused_negative).append(not result.answered)
     return {
         "questions": str(questions_path),

@@ -23,6 +23,7 @@ from typing import Any
 
 from eval import metrics
 from eval.naive import load_questions
+from eval.run import question_filters
 from indexer.config import PROJECT_ROOT
 from search.engine import Searcher, hit_json, open_searcher
 
@@ -64,9 +65,7 @@ def measure(searcher: Searcher, questions: Sequence[dict[str, Any]], manifest: d
     """Mean hybrid nDCG@10 and Recall@10 over the questions, with the searcher's config."""
     ndcg, recall = [], []
     for q in questions:
-        filters = q.get("filters") or {}
-        result = searcher.search(q["query"], k=K, speaker=filters.get("speaker_role"),
-                                 since=filters.get("date_from"), until=filters.get("date_to"))
+        result = searcher.search(q["query"], k=K, filters=question_filters(q))
         hits = [hit_json(h) for h in result.hits]
         ndcg.append(metrics.ndcg_at_k(hits, q["relevant"], K, manifest))
         recall.append(metrics.recall_at_k(hits, q["relevant"], K, manifest))

@@ -27,6 +27,7 @@ import numpy as np
 from indexer.records import Passage, Speaker
 from indexer.sentences import readable
 from search.engine import Hit, Searcher, SearchResult
+from search.filters import Filters
 from indexer.glossary import expand, expansions
 from search.labels import meeting_label
 from indexer.lexical import tokenize
@@ -232,12 +233,12 @@ def _reported_later(searcher: Searcher, question: str, result: SearchResult, who
     return None
 
 
-def answer(searcher: Searcher, question: str, *, use_model: bool = True, **filters: object) -> Answer:
+def answer(searcher: Searcher, question: str, *, filters: Filters = Filters(), use_model: bool = True) -> Answer:
     """The answer to `question`: the configured model's checked claims when there is one
     (and `use_model`), else, or when the model fails, the quoted answer, with a notice
     saying why the model was not used."""
     who, asked = addressee(question)
-    result: SearchResult = searcher.search(asked, k=PASSAGES, **filters)  # type: ignore[arg-type]
+    result: SearchResult = searcher.search(asked, k=PASSAGES, filters=filters)
     if who:
         result = _replace(result, understood=_replace(result.understood, notes=result.understood.notes + (f"spoken to: {who}",)))
     reported = _reported_later(searcher, question, result, who)
@@ -282,7 +283,7 @@ def _quoted_answer(searcher: Searcher, question: str, asked: str, result: Search
     query_vector = searcher.embed_query(topic)
     meaning = vectors @ query_vector
     scored = []
-    wanted = result.understood.speaker
+    wanted = result.understood.filters.speaker
     asked_before = _questions_before(result.hits)
     glossary = searcher.glossary
     numeric = NUMERIC_QUESTION_RE.search(asked) is not None

@@ -7,7 +7,7 @@ import calendar
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -21,7 +21,7 @@ from indexer.errors import QueryError
 from indexer.records import Passage
 from indexer.store import LoadedIndex
 from indexer.vocabulary import POLICE_AREAS
-from search.filters import filter_mask, where
+from search.filters import PERIOD_ENDS, Filters, filter_mask, where
 from search.fuse import rrf
 from indexer.glossary import Expansion, expand, expansions, mine as mine_glossary
 from search.intent import boost, member_asks, read_intent, spread
@@ -160,45 +160,26 @@ class Searcher:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         return np.stack([self._text_vectors[t] for t in texts])
 
-    def understand(
-        self,
-        query: str,
-        *,
-        speaker: str | None = None,
-        since: date | str | None = None,
-        until: date | str | None = None,
-        body: str | None = None,
-        kind: str | None = None,
-        area: str | None = None,
-    ) -> Understood:
+    def understand(self, query: str, filters: Filters = Filters()) -> Understood:
+        """What `query` asks, with the explicit `filters` winning over what it phrases."""
         understood = understand(
             query, known_names=self.known_names, known_bodies=self.known_bodies, known_areas=self.known_areas
         )
-        if understood.since and understood.until and understood.since > understood.until:
-            # Read wrongly or contradictory: search without a date rather than match nothing.
-            understood = replace(understood, since=None, until=None, notes=tuple(
-                n for n in understood.notes if not n.startswith(("since", "until", "dates"))
-            ) + ("dates in the question contradict each other: ignored",))
-        if (since is not None and str(since).strip()) or (until is not None and str(until).strip()):
+        if any(getattr(filters, name) is not None for name in PERIOD_ENDS):
             # An explicit date range replaces the one read from the query, whole.
-            understood = replace(understood, since=None, until=None,
+            understood = replace(understood, filters=replace(understood.filters, since=None, until=None),
                                  notes=tuple(n for n in understood.notes if not n.startswith(("since", "until", "date"))))
-        return merge(understood, speaker=speaker, since=since, until=until, body=body, kind=kind, area=area)
+        return merge(understood, filters)
 
     def search(
         self,
         query: str,
         *,
         k: int = 10,
-        speaker: str | None = None,
-        since: date | str | None = None,
-        until: date | str | None = None,
-        body: str | None = None,
-        kind: str | None = None,
+        filters: Filters = Filters(),
         mode: str = "hybrid",
         sort: str = "relevance",
         depth: int = DEPTH,
-        area: str | None = None,
     ) -> SearchResult:
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
@@ -206,15 +187,13 @@ class Searcher:
             raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
         if k < 1:
             raise QueryError("k must be at least 1")
-        understood = self.understand(
-            query, speaker=speaker, since=since, until=until, body=body, kind=kind, area=area
-        )
+        understood = self.understand(query, filters)
         mask = filter_mask(self.passages, understood.filters, date_ranges=self.date_ranges)
         matched = int(mask.sum())
-        explicit_dates = any(v is not None and str(v).strip() for v in (since, until))
+        explicit_dates = any(getattr(filters, name) is not None for name in PERIOD_ENDS)
         relaxed_years: tuple[str, ...] = ()
         notice: str | None = None
-        if matched == 0 and not explicit_dates and (understood.since or understood.until):
+        if matched == 0 and not explicit_dates and (understood.filters.since or understood.filters.until):
             relaxed = self._nearest_meetings(query, understood)
             if relaxed is not None:
                 understood, notice = relaxed
@@ -284,8 +263,8 @@ class Searcher:
             )
             for h in fused
         ]
-        if understood.speaker:
-            hits = self._by_speaker_focus(hits, text, understood.speaker, ASK_RE.search(query) is not None)
+        if understood.filters.speaker:
+            hits = self._by_speaker_focus(hits, text, understood.filters.speaker, ASK_RE.search(query) is not None)
         hits = self._by_intent(hits, query, understood)
         weak = self._weak(text, hits, filtered)
         if relaxed_years and not any(y in h.passage.text for h in hits[:3] for y in relaxed_years):
@@ -298,7 +277,7 @@ class Searcher:
     def _meeting_dates(self, understood: Understood) -> list[date]:
         """The dates of the meetings of the asked body, kind and area, whoever spoke."""
         mask = filter_mask(
-            self.passages, replace(understood, since=None, until=None, speaker=None).filters, self.date_ranges
+            self.passages, replace(understood.filters, since=None, until=None, speaker=None), self.date_ranges
         )
         return sorted({self.passages[r].meeting_date for r in np.flatnonzero(mask)} - {None})  # type: ignore[misc]
 
@@ -306,7 +285,7 @@ class Searcher:
         """For a date that names a meeting the records lack ("the board on 15 September
         2020"): the meetings just before and after it, and a notice saying so. None when the
         question is not about a meeting (a day, or a meeting word) or no meeting is dated."""
-        since, until = understood.since, understood.until
+        since, until = understood.filters.since, understood.filters.until
         one_day = since is not None and since == until
         if not (one_day or MEETING_DATE_RE.search(query)):
             return None
@@ -326,19 +305,20 @@ class Searcher:
         )
         notes = tuple(n for n in understood.notes if not n.startswith(("since", "until")))
         relaxed = replace(
-            understood, since=nearest[0], until=nearest[-1],
+            understood, filters=replace(understood.filters, since=nearest[0], until=nearest[-1]),
             notes=notes + (f"no meeting {asked}: nearest meetings {shown}",),
         )
         return relaxed, notice
 
     def _all_dates(self, understood: Understood) -> tuple[Understood, tuple[str, ...], str]:
         """The search without its dates, the years it asked for, and a notice saying so."""
-        first = (understood.since or understood.until).year  # type: ignore[union-attr]
-        last = (understood.until or understood.since).year  # type: ignore[union-attr]
+        since, until = understood.filters.since, understood.filters.until
+        first = (since or until).year  # type: ignore[union-attr]
+        last = (until or since).year  # type: ignore[union-attr]
         years = tuple(str(y) for y in range(first, last + 1))
         span = years[0] + (f"–{years[-1]}" if len(years) > 1 else "")
         relaxed = replace(
-            understood, since=None, until=None,
+            understood, filters=replace(understood.filters, since=None, until=None),
             notes=tuple(n for n in understood.notes if not n.startswith(("since", "until")))
             + (f"no meeting in {span} in the records: searched all dates",),
         )
@@ -355,7 +335,7 @@ class Searcher:
             return hits
         ranked = [(hit, hit.score) for hit in hits]
         weight, decay = self.config.intent_weight, self.config.meeting_decay
-        if intent.asked and understood.speaker is None:
+        if intent.asked and understood.filters.speaker is None:
             ranked = boost(ranked, lambda h: member_asks(h.passage.text, [s.role for s in h.passage.speakers]), weight)
         if intent.promised:
             rows = self.action_rows
@@ -483,14 +463,10 @@ def describe_period(since: date | None, until: date | None) -> str:
 
 
 def understood_json(u: Understood) -> dict[str, object]:
+    constraints = {f.name: getattr(u.filters, f.name) for f in fields(Filters)}
     return {
         "text": u.text,
-        "speaker": u.speaker,
-        "since": u.since.isoformat() if u.since else None,
-        "until": u.until.isoformat() if u.until else None,
-        "body": u.body,
-        "kind": u.kind,
-        "area": u.area,
+        **{name: v.isoformat() if isinstance(v, date) else v for name, v in constraints.items()},
         "notes": list(u.notes),
     }
 

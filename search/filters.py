@@ -34,7 +34,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 
 import numpy as np
@@ -102,7 +102,16 @@ class Filters:
     @property
     def active(self) -> bool:
         """True when any constraint is set."""
-        return any(v is not None for v in (self.speaker, self.since, self.until, self.body, self.kind, self.area))
+        return any(getattr(self, f.name) is not None for f in fields(self))
+
+    def given(self) -> dict[str, object]:
+        """The constraints that are set, by field name, in field order."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+
+# The date constraints, and whether a month or year typed for one means its last day
+# ("until 2021" is up to 31 December 2021) rather than its first.
+PERIOD_ENDS: Mapping[str, bool] = {"since": False, "until": True}
 
 
 def canonical_area(area: str) -> str:

@@ -17,7 +17,7 @@ import numpy as np
 
 from indexer.errors import QueryError
 from search.engine import Hit, Searcher
-from search.filters import filter_mask
+from search.filters import Filters, filter_mask
 from search.labels import meeting_label
 from indexer.vocabulary import SHORT_FORMS
 from indexer.lexical import tokenize
@@ -104,14 +104,9 @@ def timeline(
     searcher: Searcher,
     topic: str,
     *,
-    speaker: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    body: str | None = None,
-    kind: str | None = None,
-    area: str | None = None,
+    filters: Filters = Filters(),
 ) -> tuple[Understood, list[TimelinePoint]]:
-    understood = searcher.understand(topic, speaker=speaker, since=since, until=until, body=body, kind=kind, area=area)
+    understood = searcher.understand(topic, filters)
     if not tokenize(understood.text):
         raise QueryError("Give a topic to trace, e.g. \"101 calls\" or \"knife crime\"")
     mask = filter_mask(searcher.passages, understood.filters, date_ranges=searcher.date_ranges)

@@ -33,7 +33,8 @@ The rules, and the ambiguous cases they settle:
   targets "for 2025" are set at meetings in 2024.
   Semantics: since/from X → on or after the start of X; after X → after the end of X;
   before X → before the start of X; until X → up to the end of X; in/during/at/on X or X
-  alone → within X. Several date phrases narrow each other; a contradiction is noted.
+  alone → within X. Several date phrases narrow each other; phrases that contradict each
+  other are noted and dropped, so the search runs without a date rather than match nothing.
 * Body: a known body's full name anywhere, or "at/in/by/to/of the … board/panel/committee"
   when the words fit exactly one of `known_bodies` ("at the board", "at the Police and Crime
   Panel"); an acronym of a known body ("PCP") also counts. Without known bodies, no body.
@@ -53,34 +54,29 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from indexer.errors import QueryError
 from indexer.people import name_tokens
-from search.filters import Filters, canonical_area, canonical_kind
+from search.filters import PERIOD_ENDS, Filters, canonical_kind
 from indexer.roles import canonical_role, role_pattern
 from indexer.vocabulary import HONORIFIC_PATTERN, MONTH_PATTERN, MONTHS, POLICE_AREAS, find_area
 
 
 @dataclass(frozen=True)
 class Understood:
-    """A query split into topic words (`text`) and the constraints found in it."""
+    """A query split into topic words (`text`) and the constraints found in it (`filters`).
+
+    The reader's speaker is a canonical role ("CC") or a person's name as typed, its body one
+    of the known bodies as spelled, its kind one of search.filters.DOCUMENT_KINDS and its area
+    a police area as indexer.vocabulary.POLICE_AREAS names it.
+    """
 
     text: str  # the query without its constraint phrases: what retrieval should match
-    speaker: str | None = None  # a canonical role ("CC") or a person's name as typed
-    since: date | None = None
-    until: date | None = None
-    body: str | None = None  # one of the known bodies, spelled as given
-    kind: str | None = None  # one of search.filters.DOCUMENT_KINDS
+    filters: Filters = Filters()
     notes: tuple[str, ...] = ()  # what was understood, for the researcher: "speaker: CC"
-    area: str | None = None  # a police area, as indexer.vocabulary.POLICE_AREAS names it
-
-    @property
-    def filters(self) -> Filters:
-        """The constraints as Filters; QueryError if they contradict each other."""
-        return Filters(self.speaker, self.since, self.until, self.body, self.kind, self.area)
 
 
 # -- dates ---------------------------------------------------------------------------
@@ -587,8 +583,6 @@ def _dates(text: str, today: date) -> tuple[str, date | None, date | None, list[
         notes.append(f"since {since.isoformat()}")
     if until is not None:
         notes.append(f"until {until.isoformat()}")
-    if since is not None and until is not None and since > until:
-        notes.append("dates: the date phrases contradict each other; no passage can match")
     return _remove(text, [(h.start, h.end) for h in hits]), since, until, notes
 
 
@@ -740,15 +734,17 @@ def understand(
         if body_local is not None:
             text, body, body_notes = text_local, body_local, notes_local
     text, speaker, speaker_notes = _speakers(text, known_names)
+    notes = speaker_notes + date_notes + body_notes + kind_notes + area_notes
+    if since is not None and until is not None and since > until:
+        # Read wrongly or contradictory: search without a date rather than match nothing
+        # (Filters refuses a since after until).
+        since = until = None
+        notes = [n for n in notes if not n.startswith(("since", "until"))]
+        notes.append("dates in the question contradict each other: ignored")
     return Understood(
         text=_tidy(text),
-        speaker=speaker,
-        since=since,
-        until=until,
-        body=body,
-        kind=kind,
-        notes=tuple(speaker_notes + date_notes + body_notes + kind_notes + area_notes),
-        area=area,
+        filters=Filters(speaker=speaker, since=since, until=until, body=body, kind=kind, area=area),
+        notes=tuple(notes),
     )
 
 
@@ -782,54 +778,45 @@ def parse_date(field: str, value: date | str, *, end: bool = False) -> date:
     raise QueryError(f"{field}: {value!r} is not a date; {_DATE_FORMAT}")
 
 
-def merge(
-    understood: Understood,
-    speaker: str | None = None,
-    since: date | str | None = None,
-    until: date | str | None = None,
-    body: str | None = None,
-    kind: str | None = None,
-    area: str | None = None,
-) -> Understood:
+def typed_filters(**typed: str | date | None) -> Filters:
+    """Filters from values typed in filter fields (command-line options, form boxes, batch
+    lines), named as Filters' fields. Empty values count as not given; dates are read by
+    `parse_date`, a month or year meaning its last day where PERIOD_ENDS says so ("until").
+    Raises QueryError for a bad value or for since after until.
+    """
+    values: dict[str, object] = {}
+    for f in fields(Filters):
+        value = typed.pop(f.name, None)
+        if value is None or not str(value).strip():
+            continue
+        if f.name in PERIOD_ENDS:
+            value = parse_date(f.name, value, end=PERIOD_ENDS[f.name])
+        values[f.name] = value
+    if typed:
+        raise TypeError(f"not a filter: {', '.join(sorted(typed))}")
+    return Filters(**values)  # type: ignore[arg-type]
+
+
+def merge(understood: Understood, explicit: Filters) -> Understood:
     """`understood` with explicit filters applied: each one given wins over the query's.
 
-    Empty strings count as not given. A speaker that names an office becomes its canonical
-    abbreviation; a kind is checked against the valid kinds; dates are checked by
-    `parse_date`. Raises QueryError for a bad value or for since after until.
+    Raises QueryError when the result has since after until.
     """
-    explicit: dict[str, object] = {}
-    if speaker is not None and speaker.strip():
-        speaker = " ".join(speaker.split())
-        explicit["speaker"] = canonical_role(speaker) or speaker
-    if since is not None and str(since).strip():
-        explicit["since"] = parse_date("since", since)
-    if until is not None and str(until).strip():
-        explicit["until"] = parse_date("until", until, end=True)
-    if body is not None and body.strip():
-        explicit["body"] = " ".join(body.split())
-    if kind is not None and kind.strip():
-        explicit["kind"] = canonical_kind(kind)
-    if area is not None and area.strip():
-        explicit["area"] = canonical_area(area)
-    if not explicit:
+    given = explicit.given()
+    if not given:
         return understood
-    merged = replace(understood, **explicit)  # type: ignore[arg-type]
-    if merged.since is not None and merged.until is not None and merged.since > merged.until:
-        raise QueryError(
-            f"since {merged.since.isoformat()} is after until {merged.until.isoformat()}: "
-            "no passage can match; swap or correct the dates"
-        )
+    filters = replace(understood.filters, **given)  # type: ignore[arg-type]
     # Notes about a field that is now explicit are replaced by one saying so.
     kept = [
         n for n in understood.notes
-        if not any(n.startswith(f) for f in explicit)
-        and not (n.startswith("dates:") and ("since" in explicit or "until" in explicit))
+        if not any(n.startswith(f) for f in given)
+        and not (n.startswith("dates:") and any(f in given for f in PERIOD_ENDS))
     ]
-    for field_name, value in explicit.items():
+    for field_name, value in given.items():
         shown = value.isoformat() if isinstance(value, date) else value
-        sep = " " if field_name in ("since", "until") else ": "
+        sep = " " if field_name in PERIOD_ENDS else ": "
         kept.append(f"{field_name}{sep}{shown} (explicit)")
-    return replace(merged, notes=tuple(kept))
+    return replace(understood, filters=filters, notes=tuple(kept))
 
 
 # -- the person spoken to -----------------------------------------------------------------

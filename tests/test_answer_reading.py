@@ -24,7 +24,7 @@ from search.understand import addressee, understand
 def test_the_office_spoken_to_is_not_the_speaker(question: str, spoken_to: str | None, speaker: str | None) -> None:
     who, rest = addressee(question)
     assert who == spoken_to
-    assert understand(rest).speaker == speaker
+    assert understand(rest).filters.speaker == speaker
 
 
 def test_meeting_labels_say_what_is_known() -> None:

@@ -134,7 +134,7 @@ def test_quotes_are_whole_sentences_and_figures_whole(real_searcher):
 def test_what_the_pcc_was_told_quotes_the_answers_given_to_him(real_searcher):
     result = answer(real_searcher, "What was the PCC told about the firearms licensing waiting times?")
     assert result.answered and result.addressee == "PCC"
-    assert result.understood.speaker is None  # the PCC is spoken to, not the speaker
+    assert result.understood.filters.speaker is None  # the PCC is spoken to, not the speaker
     assert any("42 weeks" in c.quote for c in result.citations)
     assert not any(s.role == "PCC" for c in result.citations for s in c.speakers)
 

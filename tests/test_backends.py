@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from indexer.backend import BackendChoice, EmbeddedBackend, Where, meets, payload
 from indexer.errors import QueryError, ScrutinyError
 from indexer.lexical import tokenize
+from eval.run import question_filters
 from search.filters import Filters, filter_mask, passage_matches, where
 
 pytest.importorskip("qdrant_client")
@@ -244,8 +245,7 @@ def test_the_project_questions_rank_alike_on_both_backends(tmp_path: Path, fake_
     questions = [json.loads(line) for line in (ROOT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     overlaps = []
     for q in questions:
-        filters = q.get("filters") or {}
-        kwargs = dict(k=10, speaker=filters.get("speaker_role"), since=filters.get("date_from"), until=filters.get("date_to"))
+        kwargs = dict(k=10, filters=question_filters(q))
         ours = {h.passage.id for h in fake_searcher.search(q["query"], **kwargs).hits}
         theirs = {h.passage.id for h in searcher.search(q["query"], **kwargs).hits}
         overlaps.append(len(ours & theirs) / max(len(ours), 1))

@@ -12,7 +12,7 @@ from indexer.errors import QueryError
 from indexer.records import Passage, Speaker
 from search.engine import describe_period
 from search.filters import Filters, PassageTable, canonical_area, passage_matches
-from search.understand import merge, understand
+from search.understand import merge, typed_filters, understand
 from ui.cli import main
 
 TWO_PANELS = ("Kent and Medway Police and Crime Panel", "Sussex Police and Crime Panel", "Performance and Delivery Board")
@@ -37,41 +37,41 @@ def u(query: str, areas: tuple[str, ...] = AREAS, bodies: tuple[str, ...] = TWO_
 )
 def test_area_named_in_a_question_is_a_filter(query: str, text: str, speaker: str | None) -> None:
     r = u(query)
-    assert (r.area, r.text, r.speaker) == ("Sussex", text, speaker)
+    assert (r.filters.area, r.text, r.filters.speaker) == ("Sussex", text, speaker)
     assert "area: Sussex" in r.notes
     assert r.filters.area == "Sussex"
 
 
 def test_area_is_no_filter_with_one_area_or_an_unknown_one() -> None:
-    assert u("drones in Kent", areas=("Kent",)).area is None  # nothing to choose between
+    assert u("drones in Kent", areas=("Kent",)).filters.area is None  # nothing to choose between
     r = u("drones in Cleveland")
-    assert r.area is None and r.text == "drones in Cleveland"
+    assert r.filters.area is None and r.text == "drones in Cleveland"
     assert any("no records from Cleveland" in n for n in r.notes)
     r = u("drones in Kent and Sussex")
-    assert r.area is None and any("several named" in n for n in r.notes)
+    assert r.filters.area is None and any("several named" in n for n in r.notes)
 
 
 def test_a_body_name_keeps_its_area_words() -> None:
     r = u("drones at the Kent and Medway Police and Crime Panel")
-    assert (r.body, r.area) == ("Kent and Medway Police and Crime Panel", None)
+    assert (r.filters.body, r.filters.area) == ("Kent and Medway Police and Crime Panel", None)
 
 
 def test_the_panel_is_no_body_filter_when_two_panels_fit() -> None:
     r = u("What was said about drones at the Panel?")
-    assert r.body is None
+    assert r.filters.body is None
     assert any("fits several" in n for n in r.notes)
     one = u("What was said about drones at the Panel?", bodies=TWO_PANELS[:1] + TWO_PANELS[2:])
-    assert one.body == "Kent and Medway Police and Crime Panel"
-    assert u("drones at the Sussex panel").body == "Sussex Police and Crime Panel"
+    assert one.filters.body == "Kent and Medway Police and Crime Panel"
+    assert u("drones at the Sussex panel").filters.body == "Sussex Police and Crime Panel"
     r = u("What was said at the Panel in Sussex about drones?")
-    assert (r.body, r.area, r.text) == ("Sussex Police and Crime Panel", "Sussex", "What was said about drones")
+    assert (r.filters.body, r.filters.area, r.text) == ("Sussex Police and Crime Panel", "Sussex", "What was said about drones")
 
 
 def test_explicit_area_wins_and_is_checked() -> None:
-    r = merge(u("drones in Kent"), area="sussex police")
-    assert r.area == "Sussex" and "area: Sussex (explicit)" in r.notes
+    r = merge(u("drones in Kent"), typed_filters(area="sussex police"))
+    assert r.filters.area == "Sussex" and "area: Sussex (explicit)" in r.notes
     with pytest.raises(QueryError, match="area: unknown police area"):
-        merge(u("drones"), area="Narnia")
+        merge(u("drones"), typed_filters(area="Narnia"))
     assert canonical_area("Avon & Somerset") == "Avon and Somerset"
 
 
@@ -145,4 +145,4 @@ def test_cli_prints_the_notice_and_checks_the_area(fake_searcher: Any) -> None:
 )
 def test_titles_and_offices_of_the_vocabulary_in_questions(query: str, speaker: str, text: str) -> None:
     r = understand(query)
-    assert (r.speaker, r.text) == (speaker, text)
+    assert (r.filters.speaker, r.text) == (speaker, text)

@@ -5,7 +5,7 @@ import pytest
 
 from indexer.errors import QueryError
 from search.filters import Filters
-from search.understand import Understood, merge, parse_date, understand
+from search.understand import Understood, merge, parse_date, typed_filters, understand
 
 TODAY = date(2026, 3, 15)
 BODIES = ("Performance and Delivery Board", "Kent and Medway Police and Crime Panel")
@@ -27,8 +27,8 @@ def d(text: str) -> date:
 
 def test_d01_chief_constable_101_calls_since_2019() -> None:
     r = u("What did the Chief Constable say about 101 calls since 2019?")
-    assert r.speaker == "CC"
-    assert r.since == d("2019-01-01") and r.until is None
+    assert r.filters.speaker == "CC"
+    assert r.filters.since == d("2019-01-01") and r.filters.until is None
     assert "101 calls" in r.text
     assert r.text == "101 calls"
     assert r.notes == ("speaker: CC", "since 2019-01-01")
@@ -36,29 +36,29 @@ def test_d01_chief_constable_101_calls_since_2019() -> None:
 
 def test_meetings_held_in_2021() -> None:
     r = u("What was said about 101 call answering at meetings held in 2021?")
-    assert (r.since, r.until) == (d("2021-01-01"), d("2021-12-31"))
-    assert r.speaker is None
+    assert (r.filters.since, r.filters.until) == (d("2021-01-01"), d("2021-12-31"))
+    assert r.filters.speaker is None
     assert "101 call answering" in r.text and "2021" not in r.text
 
 
 def test_e_scooters_in_2023() -> None:
     r = u("How many e-scooters were seized and destroyed in 2023?")
-    assert (r.since, r.until) == (d("2023-01-01"), d("2023-12-31"))
+    assert (r.filters.since, r.filters.until) == (d("2023-01-01"), d("2023-12-31"))
     assert r.text == "How many e-scooters were seized and destroyed"
-    assert r.speaker is None
+    assert r.filters.speaker is None
 
 
 def test_actions_at_the_september_2025_board() -> None:
     r = u("Which actions were set for the Force at the September 2025 board?")
-    assert (r.since, r.until) == (d("2025-09-01"), d("2025-09-30"))
-    assert r.body == "Performance and Delivery Board"
+    assert (r.filters.since, r.filters.until) == (d("2025-09-01"), d("2025-09-30"))
+    assert r.filters.body == "Performance and Delivery Board"
     assert r.text == "Which actions were set for the Force"
 
 
 def test_board_without_known_bodies_keeps_the_words() -> None:
     r = u("Which actions were set for the Force at the September 2025 board?", known_bodies=())
-    assert (r.since, r.until) == (d("2025-09-01"), d("2025-09-30"))
-    assert r.body is None
+    assert (r.filters.since, r.filters.until) == (d("2025-09-01"), d("2025-09-30"))
+    assert r.filters.body is None
     assert r.text == "Which actions were set for the Force at the board"
 
 
@@ -95,7 +95,7 @@ def test_board_without_known_bodies_keeps_the_words() -> None:
 )
 def test_speaker(query: str, speaker: str, text: str) -> None:
     r = u(query)
-    assert r.speaker == speaker
+    assert r.filters.speaker == speaker
     assert r.text == text
     assert f"speaker: {speaker}" in r.notes
 
@@ -118,27 +118,27 @@ def test_speaker(query: str, speaker: str, text: str) -> None:
 )
 def test_no_speaker(query: str) -> None:
     r = u(query)
-    assert r.speaker is None
+    assert r.filters.speaker is None
     assert r.text == query.rstrip("?")
     assert not any(n.startswith("speaker") for n in r.notes)
 
 
 def test_two_speakers_set_none_and_say_so() -> None:
     r = u("What did the PCC and the CC say about 101?")
-    assert r.speaker is None
+    assert r.filters.speaker is None
     assert r.text == "What did the PCC and the CC say about 101"
     assert any("several" in n and "PCC" in n and "CC" in n for n in r.notes)
 
 
 def test_surname_shared_by_two_known_names_is_not_a_speaker() -> None:
     r = u("What did Smith say about drones", known_names=("Tim Smith", "John Smith"))
-    assert r.speaker is None
-    assert u("What did John Smith say about drones", known_names=("Tim Smith", "John Smith")).speaker == "John Smith"
+    assert r.filters.speaker is None
+    assert u("What did John Smith say about drones", known_names=("Tim Smith", "John Smith")).filters.speaker == "John Smith"
 
 
 def test_role_as_object_is_not_a_speaker() -> None:
     r = u("What did the panel ask the Commissioner about the precept?", known_bodies=())
-    assert r.speaker is None
+    assert r.filters.speaker is None
 
 
 # -- dates -------------------------------------------------------------------------------------
@@ -173,8 +173,8 @@ def test_role_as_object_is_not_a_speaker() -> None:
 )
 def test_dates(query: str, since: str | None, until: str | None, text: str) -> None:
     r = u(query)
-    assert r.since == (d(since) if since else None)
-    assert r.until == (d(until) if until else None)
+    assert r.filters.since == (d(since) if since else None)
+    assert r.filters.until == (d(until) if until else None)
     assert r.text == text
     if since:
         assert f"since {since}" in r.notes
@@ -196,13 +196,13 @@ def test_dates(query: str, since: str | None, until: str | None, text: str) -> N
 )
 def test_relative_dates_use_today(query: str, since: str, until: str) -> None:
     r = u(query)
-    assert (r.since, r.until) == (d(since), d(until))
+    assert (r.filters.since, r.filters.until) == (d(since), d(until))
     assert r.text == "precept"
 
 
 def test_relative_dates_default_to_the_real_today() -> None:
     r = understand("precept last year")
-    assert r.since == date(date.today().year - 1, 1, 1)
+    assert r.filters.since == date(date.today().year - 1, 1, 1)
 
 
 @pytest.mark.parametrize(
@@ -234,7 +234,7 @@ def test_relative_dates_default_to_the_real_today() -> None:
 )
 def test_numbers_that_are_topics(query: str) -> None:
     r = u(query)
-    assert (r.since, r.until, r.kind, r.body, r.speaker) == (None, None, None, None, None)
+    assert (r.filters.since, r.filters.until, r.filters.kind, r.filters.body, r.filters.speaker) == (None, None, None, None, None)
     assert r.text == query
 
 
@@ -248,30 +248,33 @@ def test_an_impossible_numeric_date_is_an_error_naming_it(query: str) -> None:
 
 
 def test_a_financial_year_is_not_an_impossible_date() -> None:
-    assert u("spending in 2023-24").since is None  # "2023-24" is a financial year, left as words
+    assert u("spending in 2023-24").filters.since is None  # "2023-24" is a financial year, left as words
 
 
 def test_several_date_phrases_narrow() -> None:
     r = u("knife crime since 2019 before 2022")
-    assert (r.since, r.until) == (d("2019-01-01"), d("2021-12-31"))
+    assert (r.filters.since, r.filters.until) == (d("2019-01-01"), d("2021-12-31"))
     assert r.text == "knife crime"
 
 
-def test_contradicting_dates_are_noted_and_refused_as_filters() -> None:
+def test_contradicting_dates_are_noted_and_dropped() -> None:
     r = u("knife crime since 2023 before 2020")
-    assert r.since == d("2023-01-01") and r.until == d("2019-12-31")
-    assert any(n.startswith("dates:") for n in r.notes)
-    with pytest.raises(QueryError):
-        r.filters
+    # Since 2023 and before 2020 leave no day: the search runs without a date instead.
+    assert (r.filters.since, r.filters.until) == (None, None)
+    assert r.notes[-1] == "dates in the question contradict each other: ignored"
+    assert not any(n.startswith(("since", "until")) for n in r.notes)
+    assert r.text == "knife crime"
+    with pytest.raises(QueryError, match="after until"):
+        Filters(since=d("2023-01-01"), until=d("2019-12-31"))
 
 
 # -- bodies and kinds ------------------------------------------------------------------------
 
 def test_body_full_name() -> None:
     r = u("What did Mr Sandher ask at the Kent & Medway Police and Crime Panel in October 2023?")
-    assert r.body == "Kent and Medway Police and Crime Panel"
-    assert r.speaker == "Mr Sandher"
-    assert (r.since, r.until) == (d("2023-10-01"), d("2023-10-31"))
+    assert r.filters.body == "Kent and Medway Police and Crime Panel"
+    assert r.filters.speaker == "Mr Sandher"
+    assert (r.filters.since, r.filters.until) == (d("2023-10-01"), d("2023-10-31"))
 
 
 @pytest.mark.parametrize(
@@ -286,7 +289,7 @@ def test_body_full_name() -> None:
 )
 def test_body_part(query: str, body: str) -> None:
     r = u(query)
-    assert r.body == body
+    assert r.filters.body == body
     assert r.notes == (f"body: {body}",)
     assert r.text.split()[0] == "drones" and "the" not in r.text.split()[-1:]
 
@@ -294,15 +297,15 @@ def test_body_part(query: str, body: str) -> None:
 def test_ambiguous_body_is_noted_not_set() -> None:
     bodies = BODIES + ("Rural Crime Board",)
     r = u("drones at the board", known_bodies=bodies)
-    assert r.body is None
+    assert r.filters.body is None
     assert r.text == "drones at the board"
     assert any("several" in n for n in r.notes)
-    assert u("drones at the rural crime board", known_bodies=bodies).body == "Rural Crime Board"
+    assert u("drones at the rural crime board", known_bodies=bodies).filters.body == "Rural Crime Board"
 
 
 def test_unknown_board_words_set_no_body() -> None:
     r = u("drones at the Violence Reduction board")
-    assert r.body is None and r.text == "drones at the Violence Reduction board"
+    assert r.filters.body is None and r.text == "drones at the Violence Reduction board"
 
 
 @pytest.mark.parametrize(
@@ -318,25 +321,25 @@ def test_unknown_board_words_set_no_body() -> None:
 )
 def test_kind(query: str, kind: str, text: str) -> None:
     r = u(query, known_bodies=())
-    assert r.kind == kind
+    assert r.filters.kind == kind
     assert r.text == text
     assert f"kind: {kind}" in r.notes
 
 
 def test_kind_with_body_hint() -> None:
     r = u("What was raised by Members about 101 in the panel minutes")
-    assert (r.kind, r.body, r.speaker, r.text) == (
+    assert (r.filters.kind, r.filters.body, r.filters.speaker, r.text) == (
         "minutes", "Kent and Medway Police and Crime Panel", "Member", "101")
 
 
 def test_kind_words_in_topics_are_not_kinds() -> None:
     for query in ("charging decisions", "calls answered in minutes", "the PCC reports"):
-        assert u(query).kind is None
+        assert u(query).filters.kind is None
 
 
 def test_several_kinds_set_none() -> None:
     r = u("drones in the minutes and in reports", known_bodies=())
-    assert r.kind is None and any(n.startswith("kind: several") for n in r.notes)
+    assert r.filters.kind is None and any(n.startswith("kind: several") for n in r.notes)
 
 
 # -- odd input ---------------------------------------------------------------------------
@@ -348,7 +351,7 @@ def test_empty_query() -> None:
 
 def test_symbols_only() -> None:
     r = understand("?!#$%&*()")
-    assert (r.speaker, r.since, r.until, r.body, r.kind) == (None,) * 5
+    assert (r.filters.speaker, r.filters.since, r.filters.until, r.filters.body, r.filters.kind) == (None,) * 5
     r = understand("??? ...")
     assert r.text == ""
 
@@ -359,7 +362,7 @@ def test_very_long_query_is_quick() -> None:
     start = time.perf_counter()
     r = u(query)
     assert time.perf_counter() - start < 5
-    assert r.speaker == "CC" and r.since == d("2019-01-01")
+    assert r.filters.speaker == "CC" and r.filters.since == d("2019-01-01")
     start = time.perf_counter()
     r = u("x" * 10_000)
     assert time.perf_counter() - start < 5
@@ -374,9 +377,9 @@ def test_filters_property() -> None:
 # -- merge -------------------------------------------------------------------------------------
 
 def test_explicit_filters_win() -> None:
-    r = merge(u("What did the PCC say about drones since 2019?"), speaker="Chief Constable",
-              since="2021-06-01", until=date(2022, 1, 31), kind="Reports", body="panel")
-    assert (r.speaker, r.since, r.until, r.kind, r.body) == (
+    r = merge(u("What did the PCC say about drones since 2019?"), typed_filters(speaker="Chief Constable",
+              since="2021-06-01", until=date(2022, 1, 31), kind="Reports", body="panel"))
+    assert (r.filters.speaker, r.filters.since, r.filters.until, r.filters.kind, r.filters.body) == (
         "CC", d("2021-06-01"), d("2022-01-31"), "report", "panel")
     assert r.text == "drones"
     assert "speaker: CC (explicit)" in r.notes and "speaker: PCC" not in r.notes
@@ -385,22 +388,22 @@ def test_explicit_filters_win() -> None:
 
 def test_merge_keeps_what_is_not_given() -> None:
     original = u("What did the PCC say about drones since 2019?")
-    assert merge(original) == original
-    assert merge(original, speaker="", since=" ", kind="") == original
-    r = merge(original, until="2020")
-    assert (r.speaker, r.since, r.until) == ("PCC", d("2019-01-01"), d("2020-12-31"))
+    assert merge(original, Filters()) == original
+    assert merge(original, typed_filters(speaker="", since=" ", kind="")) == original
+    r = merge(original, typed_filters(until="2020"))
+    assert (r.filters.speaker, r.filters.since, r.filters.until) == ("PCC", d("2019-01-01"), d("2020-12-31"))
 
 
 def test_merge_partial_dates() -> None:
-    r = merge(Understood(text="x"), since="2023-09", until="2023-09")
-    assert (r.since, r.until) == (d("2023-09-01"), d("2023-09-30"))
+    r = merge(Understood(text="x"), typed_filters(since="2023-09", until="2023-09"))
+    assert (r.filters.since, r.filters.until) == (d("2023-09-01"), d("2023-09-30"))
 
 
 @pytest.mark.parametrize("field", ["since", "until"])
 @pytest.mark.parametrize("value", ["2019-13-01", "19/09/2023", "last year", "2023-02-30", "20190101"])
 def test_bad_explicit_dates_name_the_field_and_format(field: str, value: str) -> None:
     with pytest.raises(QueryError) as err:
-        merge(Understood(text="x"), **{field: value})
+        merge(Understood(text="x"), typed_filters(**{field: value}))
     message = str(err.value)
     assert message.startswith(f"{field}:")
     assert value in message and "YYYY-MM-DD" in message
@@ -408,12 +411,12 @@ def test_bad_explicit_dates_name_the_field_and_format(field: str, value: str) ->
 
 def test_merge_bad_kind_lists_kinds() -> None:
     with pytest.raises(QueryError, match="minutes, meeting notes, report"):
-        merge(Understood(text="x"), kind="tweets")
+        merge(Understood(text="x"), typed_filters(kind="tweets"))
 
 
 def test_merge_since_after_until() -> None:
     with pytest.raises(QueryError, match="after until"):
-        merge(u("drones since 2023"), until="2020-01-01")
+        merge(u("drones since 2023"), typed_filters(until="2020-01-01"))
 
 
 def test_parse_date() -> None:

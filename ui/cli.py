@@ -366,6 +366,7 @@ def batch_line(searcher: Any, n: int, line: str, *, k: int, mode: str, sort: str
     """One JSON line out for one question line in: its results, or {"id", "line", "error"}.
     Nothing in one line can stop the batch."""
     from search.engine import hit_json, understood_json
+    from search.understand import typed_filters
 
     item: Any = None
     try:
@@ -388,7 +389,7 @@ def batch_line(searcher: Any, n: int, line: str, *, k: int, mode: str, sort: str
                 raise QueryError(f'line {n}: filter "{name}" must be a string, not {type(value).__name__}')
             _check_text(n, name, value)
             chosen[option] = value
-        result = searcher.search(query, k=k, mode=mode, sort=sort, **chosen)
+        result = searcher.search(query, k=k, mode=mode, sort=sort, filters=typed_filters(**chosen))
         qid = item.get("id")
         _check_text(n, "id", qid)
         return json.dumps({
@@ -420,6 +421,7 @@ def search(query: str | None, index_dir: Path | None, k: int, speaker: str | Non
            as_json: bool) -> None:
     """Ranked passages with meeting date, body, agenda item and speaker."""
     from search.engine import hit_json, open_searcher, understood_json
+    from search.understand import typed_filters
 
     if batch is None and not (query or "").strip():
         raise QueryError("Give a query (keywords or a question), or --batch FILE")
@@ -430,8 +432,8 @@ def search(query: str | None, index_dir: Path | None, k: int, speaker: str | Non
                 click.echo(batch_line(searcher, n, line, k=k, mode=mode, sort=sort, defaults={
                     "speaker": speaker, "since": since, "until": until, "body": body, "kind": kind, "area": area}))
         return
-    result = searcher.search(query or "", k=k, speaker=speaker, since=since, until=until, body=body, kind=kind,
-                             area=area, mode=mode, sort=sort)
+    filters = typed_filters(speaker=speaker, since=since, until=until, body=body, kind=kind, area=area)
+    result = searcher.search(query or "", k=k, filters=filters, mode=mode, sort=sort)
     if as_json:
         print_json({"query": query, "understood": understood_json(result.understood), "weak": result.weak,
                     "notice": result.notice, "matched": result.matched, "results": [hit_json(h) for h in result.hits]})
@@ -462,8 +464,10 @@ def ask(question: str, index_dir: Path | None, speaker: str | None, since: str |
     """An answer quoted from the records, in date order, every sentence cited."""
     from search.answer import NO_ANSWER, answer, answer_json
     from search.engine import open_searcher
+    from search.understand import typed_filters
 
-    result = answer(open_searcher(index_dir), question, speaker=speaker, since=since, until=until, body=body, area=area)
+    searcher = open_searcher(index_dir)
+    result = answer(searcher, question, filters=typed_filters(speaker=speaker, since=since, until=until, body=body, area=area))
     if as_json:
         print_json(answer_json(result))
         return
@@ -496,9 +500,10 @@ def timeline(topic: str, index_dir: Path | None, speaker: str | None, since: str
     from indexer.sentences import readable
     from search.engine import open_searcher
     from search.timeline import point_json, timeline as trace
+    from search.understand import typed_filters
 
-    understood, points = trace(open_searcher(index_dir), topic, speaker=speaker, since=since, until=until, body=body,
-                               area=area)
+    searcher = open_searcher(index_dir)
+    understood, points = trace(searcher, topic, filters=typed_filters(speaker=speaker, since=since, until=until, body=body, area=area))
     if as_json:
         print_json([point_json(p) for p in points])
         return

@@ -22,7 +22,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -37,11 +37,11 @@ from indexer.store import LoadedIndex
 from search.answer import NO_ANSWER, Answer, answer
 from search.engine import Hit, Searcher, SearchResult, topic_terms
 from search.labels import meeting_label
-from search.filters import DOCUMENT_KINDS, filter_mask
+from search.filters import DOCUMENT_KINDS, Filters, filter_mask
 from search.ledger import STATUSES, LedgerEntry
 from indexer.lexical import tokenize
 from search.timeline import TimelinePoint, relevant_rows, timeline
-from search.understand import Understood
+from search.understand import Understood, typed_filters
 
 log = logging.getLogger("scrutiny.ui")
 
@@ -381,16 +381,17 @@ class Query:
     body: str = ""
     kind: str = ""
 
-    def filters(self) -> dict[str, str | None]:
-        return {
-            name: (" ".join(str(value).split()) or None) if value is not None else None
-            for name, value in (("speaker", self.speaker), ("since", self.since), ("until", self.until),
-                                ("body", self.body), ("kind", self.kind))
-        }
+    def typed(self) -> dict[str, str]:
+        """The filter boxes as typed, by the names of Filters' fields."""
+        return {name: value for name, value in vars(self).items() if name != "text"}
+
+    def filters(self) -> Filters:
+        """The filter boxes as one Filters; QueryError (one line) for a value that cannot be read."""
+        return typed_filters(**self.typed())
 
     @property
     def filtered(self) -> bool:
-        return any(self.filters().values())
+        return any(value is not None and str(value).strip() for value in self.typed().values())
 
 
 @dataclass(frozen=True)
@@ -420,15 +421,13 @@ def run_search(
     """Ranked passages as cards. Raises ScrutinyError (one line) for a query or filter that
     cannot be understood; an empty box gets the help text, not an error."""
     text, cut = clean_query(q.text)
-    q = Query(text, q.speaker, q.since, q.until, q.body, q.kind)
+    q = replace(q, text=text)
     if not text and not q.filtered:
         return SearchView(q, None, "", f'<p class="help">{esc(HELP)}</p>')
     k = int(k) if k else DEFAULT_K
     if not 1 <= k <= max(RESULT_COUNTS):
         raise QueryError(f"results: choose between 1 and {max(RESULT_COUNTS)}")
-    f = q.filters()
-    result = searcher.search(text, k=k, sort=sort or "relevance", speaker=f["speaker"], since=f["since"],
-                             until=f["until"], body=f["body"], kind=f["kind"])
+    result = searcher.search(text, k=k, sort=sort or "relevance", filters=q.filters())
     notes = understood_html(result.understood, result.matched, [x for x in (result.notice, cut) if x])
     terms = query_terms(result.understood.text)
     cards = [render_card(records, h.passage, terms, rank=n, hit=h, lazy=lazy) for n, h in enumerate(result.hits, start=1)]
@@ -461,7 +460,7 @@ def run_answer(
     text, cut = clean_query(q.text)
     if not text:
         return AnswerView(None, f'<p class="help">{esc("Ask a question in the box above to get an answer quoted from the records.")}</p>')
-    result = answer(searcher, text, use_model=use_model, **Query(text, q.speaker, q.since, q.until, q.body, q.kind).filters())
+    result = answer(searcher, text, filters=q.filters(), use_model=use_model)
     view = _answer_view(records, result, cut, lazy)
     if result.notice:
         notice = f'<p class="notice model-notice"><strong>Note:</strong> {esc(result.notice)}</p>'
@@ -554,7 +553,7 @@ def run_timeline(searcher: Searcher, q: Query) -> TimelineView:
     if not text:
         return TimelineView("", empty, f'<p class="help">{esc("Search for a topic to see how much was said about it, meeting by meeting.")}</p>', ())
     try:
-        understood, points = timeline(searcher, text, **q.filters())
+        understood, points = timeline(searcher, text, filters=q.filters())
     except QueryError as exc:
         if "topic" not in str(exc):
             raise
