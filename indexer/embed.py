@@ -41,6 +41,10 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 
+MINILM_NAME = "all-MiniLM-L6-v2"
+MINILM_DIM = 384
+
+
 class Embedder(Protocol):
     """Turns texts into float32 rows of unit length.
 
@@ -134,13 +138,9 @@ class PackagedMiniLM:
 
     kind = "torch"
 
-    @property
-    def name(self) -> str:
-        return "all-MiniLM-L6-v2"
-
-    @property
-    def dim(self) -> int:
-        return 384
+    # The packaged model's, whichever runtime runs it (IndexConfig's defaults name the same).
+    name = MINILM_NAME
+    dim = MINILM_DIM
 
     @property
     def fingerprint(self) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from indexer.config import PROJECT_ROOT, default_cache_path
-from indexer.embed import memoised_sha256, packaged_model_path
+from indexer.embed import MINILM_DIM, MINILM_NAME, memoised_sha256, packaged_model_path
 from indexer.errors import ScrutinyError
 
 MODELS_ENV = "SCRUTINY_MODELS"
@@ -113,13 +113,9 @@ class OnnxMiniLM:
         self._tokenizer: Any = None
         self._lock = threading.Lock()
 
-    @property
-    def name(self) -> str:
-        return "all-MiniLM-L6-v2"
-
-    @property
-    def dim(self) -> int:
-        return 384
+    # The packaged model's, whichever runtime runs it (IndexConfig's defaults name the same).
+    name = MINILM_NAME
+    dim = MINILM_DIM
 
     @property
     def folder(self) -> Path:
