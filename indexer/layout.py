@@ -146,6 +146,9 @@ def title_like(text: str, *, max_words: int = 16) -> bool:
         return False
     if text.endswith(":") and len(words) > 6:
         return False
+    figures = re.findall(r"\S*\d\S*", text)
+    if len(figures) >= 3 and len(figures) * 2 >= len(text.split()):
+        return False  # a table row of figures ("Average queuing time 00:00:44 00:02:09 00:08:05")
     if text.endswith("?") and len(words) > 8:
         return False  # a question put to someone, not a heading that asks one ("What is RCRP?")
     # Sentences about people ("He said …") are not headings.

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from indexer.sentences import readable
+
 from indexer.errors import QueryError
 from search.answer import NO_ANSWER
 from search.engine import Hit
@@ -208,7 +210,8 @@ def test_answer_is_quoted_and_cited_above_the_passages_it_quotes(state: h.AppSta
     assert page.index('<section class="answer">') < page.index('<article class="card"')
     for c in view.answer.citations:
         assert html.escape(c.label) in page and html.escape(c.passage.source) in page
-        assert c.quote in text_of(page)
+        assert readable(c.quote) in text_of(page)  # as a reader sees it: no markup left by an export
+    assert "<sup>" not in text_of(page)
     assert "speaker: CC" in text_of(view.notes_html)
     quoted = {c.passage.id for c in view.answer.citations}
     assert len(cards(page)) == len(quoted)

@@ -14,6 +14,7 @@ import click
 
 from indexer.errors import QueryError, ScrutinyError
 from indexer.records import Action, Document, to_json
+from indexer.sentences import readable
 from search.labels import meeting_label
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -343,7 +344,7 @@ def _hit_lines(n: int, hit: Any) -> list[str]:
         f"   item: {item}" + (f" › {p.section}" if p.section else ""),
         f"   speaker: {who}",
         f"   {ranks} · score {hit.score:.4f} · {p.source}" + (f" (also in {', '.join(p.also_in)})" if p.also_in else ""),
-        *("   | " + line for line in p.text.split("\n")),
+        *("   | " + line for line in readable(p.text).split("\n")),
         "",
     ]
 
@@ -497,7 +498,6 @@ def ask(question: str, index_dir: Path | None, speaker: str | None, since: str |
 def timeline(topic: str, index_dir: Path | None, speaker: str | None, since: str | None, until: str | None,
              body: str | None, area: str | None, as_json: bool) -> None:
     """How much was said about a topic, by whom, meeting by meeting."""
-    from indexer.sentences import readable
     from search.engine import open_searcher
     from search.timeline import point_json, timeline as trace
     from search.understand import typed_filters

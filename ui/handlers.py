@@ -36,6 +36,7 @@ from indexer.roles import canonical_role, role_title
 from indexer.store import LoadedIndex
 from search.answer import NO_ANSWER, Answer, answer
 from search.engine import Hit, Searcher, SearchResult, topic_terms
+from indexer.sentences import readable
 from search.labels import meeting_label
 from search.filters import DOCUMENT_KINDS, Filters, filter_mask
 from search.ledger import STATUSES, LedgerEntry
@@ -274,8 +275,9 @@ _BLANK_LINES_RE = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 
 def _tidy(text: str) -> str:
-    """Runs of blank lines (PDF and Word extraction leave many) shown as one."""
-    return _BLANK_LINES_RE.sub("\n\n", text)
+    """Runs of blank lines (PDF and Word extraction leave many) shown as one, and markup an
+    export left in ("22<sup>nd</sup>") removed."""
+    return readable(_BLANK_LINES_RE.sub("\n\n", text))
 
 
 def render_item_context(ctx: ItemContext, terms: Iterable[str]) -> str:
@@ -350,7 +352,7 @@ def render_card(
         f'<p class="item">{esc(item_label(p))}</p>'
         f'<p class="speaker"><span class="k">Speaker:</span> {esc(speakers_label(p.speakers))}</p>'
         f'<p class="kind"><span class="k">Record:</span> {esc(record_type(p.document_kind))} — {esc(p.document_title)}</p>'
-        f'<blockquote class="passage">{highlight(p.text, terms)}</blockquote>'
+        f'<blockquote class="passage">{highlight(readable(p.text), terms)}</blockquote>'
         f"{details}"
         f'<p class="source">Source: {esc(p.source)} · characters {p.start:,}–{p.end:,}{esc(ranks)}'
         + (f" · also published in {esc(', '.join(p.also_in))}" if p.also_in else "")
