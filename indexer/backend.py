@@ -241,15 +241,15 @@ class EmbeddedBackend:
         lexical, dense = self._built()
         if mask is None and where is not None:
             mask = np.fromiter((meets(s, where) for s in self._stored()), dtype=bool, count=len(self._passages))
-        ids = [p.id for p in self._passages]
+        passages = self._passages
         lex: tuple[tuple[str, float], ...] = ()
         den: tuple[tuple[str, float], ...] = ()
         if mode in ("hybrid", "lexical"):
             rows, scores = lexical.top(text, k, mask, expansions)
-            lex = tuple((ids[r], float(s)) for r, s in zip(rows, scores))
+            lex = tuple((passages[r].id, float(s)) for r, s in zip(rows, scores))
         if mode in ("hybrid", "dense") and vector is not None and self._passages:
             rows, scores = search_dense(dense, vector, k, mask)
-            den = tuple((ids[r], float(s)) for r, s in zip(rows, scores))
+            den = tuple((passages[r].id, float(s)) for r, s in zip(rows, scores))
         return Ranked(lex, den)
 
     def count(self) -> int:

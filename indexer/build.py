@@ -180,8 +180,13 @@ def _check_qdrant(choice: BackendChoice, embedder: Embedder, config: IndexConfig
     """ScrutinyError now if Qdrant is unreachable or its collection was made differently."""
     from indexer.qdrant import QdrantBackend
 
+    if rebuild:
+        # The collection is dropped and refilled only once the new index is ready
+        # (_sync_qdrant): a rebuild that fails on the way leaves the old one serving.
+        QdrantBackend.ping(choice)
+        return
     QdrantBackend.open(choice, dim=config.embedding_dim, fingerprint=embedder.fingerprint,
-                       k1=config.bm25_k1, b=config.bm25_b, create=True, recreate=rebuild).close()
+                       k1=config.bm25_k1, b=config.bm25_b, create=True).close()
 
 
 def _sync_qdrant(

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
-from indexer.vocabulary import MONTH_PATTERN, MONTHS, WEEKDAY_PATTERN
+from indexer.vocabulary import MONTH_PATTERN, MONTHS
 
 _MONTH = MONTH_PATTERN
 _ORDINAL = r"(?:st|nd|rd|th)?"
@@ -32,7 +32,6 @@ ISO_RE = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b"
 MONTH_YEAR_RE = re.compile(rf"\b(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\b", re.I)
 DAY_MONTH_RE = re.compile(rf"\b(?P<day>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<month>{_MONTH})(?![\w])(?![,\s]+(?:19|20)\d\d)", re.I)
 # "Tuesday 15 September": a weekday makes a day and month without a year a date worth reading.
-WEEKDAY_DAY_MONTH_RE = re.compile(rf"\b{WEEKDAY_PATTERN},?\s+(?:the\s+)?{DAY_MONTH_RE.pattern[2:]}", re.I)
 YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 
 # Tried in this order; an earlier pattern's match wins over an overlapping later one.

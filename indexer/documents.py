@@ -655,7 +655,7 @@ class KindEvidence:
 # The forms of formal minutes: a resolution, minute numbers ("23/45", "PCP 12/24"), the
 # chair signing them as a correct record, a panel or committee deciding, councillors.
 FORMAL_MINUTES_RE = re.compile(
-    r"\bresolved\b|^\s*(?:[A-Z]{2,6}\s*)?\d{1,3}/\d{2,4}\b|\bcorrect\s+record\b|\bsigned\s+by\s+the\s+chair|"
+    r"\bresolved\b|^\s*(?-i:[A-Z]{2,6}\s*)?\d{1,3}/\d{2}(?![/\d])|\bcorrect\s+record\b|\bsigned\s+by\s+the\s+chair|"
     r"\bthe\s+(?:panel|committee)\s+(?:agreed|noted|considered|received)\b|\b(?:cllr|councillor)\b|\bchairman\b",
     re.I | re.M,
 )

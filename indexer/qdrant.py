@@ -147,6 +147,18 @@ class QdrantBackend:
     # -- opening -----------------------------------------------------------------------
 
     @classmethod
+    def ping(cls, choice: BackendChoice) -> None:
+        """ScrutinyError, in one line, unless the server (or local folder) answers; touches nothing."""
+        url = choice.url or ""
+        client = _client(url)
+        try:
+            client.collection_exists(choice.collection or COLLECTION)
+        except Exception as exc:  # connection refused, timeout, TLS, a proxy's error page
+            raise ScrutinyError(f"Qdrant at {url} did not answer ({_one_line(exc)}): {SERVER_HELP}") from exc
+        finally:
+            _release(url, client)  # a shared local client stays open for its other users
+
+    @classmethod
     def open(
         cls,
         choice: BackendChoice,

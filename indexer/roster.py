@@ -453,6 +453,7 @@ def _shouting(entry: str) -> bool:
     return bool(letters) and all(c.isupper() for c in letters) and len(words) >= 2
 
 
+@lru_cache(maxsize=8192)  # the same line is read again as lines are joined into entries
 def parse_entry(entry: str) -> RosterEntry | None:
     """One attendee as read from its entry, or None if the text is not a person."""
     if _table_row(entry):

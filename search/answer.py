@@ -26,8 +26,8 @@ import numpy as np
 
 from indexer.records import Passage, Speaker
 from indexer.sentences import readable
-from search.engine import Hit, Searcher, SearchResult
-from search.filters import Filters
+from search.engine import QUESTION_WORDS as SEARCH_QUESTION_WORDS, Hit, Searcher, SearchResult
+from search.filters import Filters, compile_filters
 from indexer.glossary import expand, expansions
 from search.labels import meeting_label
 from indexer.lexical import tokenize
@@ -46,7 +46,8 @@ PER_PASSAGE = 3
 # The share of the question's key terms (weighted by rarity) the quoted sentences must carry.
 MIN_SUPPORT = 0.5
 # Words of a question that ask rather than name the subject.
-QUESTION_WORDS = frozenset(tokenize(
+# The search's question words (every police area's name among them), and these.
+QUESTION_WORDS = SEARCH_QUESTION_WORDS | frozenset(tokenize(
     "what which who whom how many much when where why did does do was were is are has have had say said says "
     "tell told report reported reporting mention mentioned discuss discussed discussion records record board panel "
     "meeting meetings update updates give given provide provided happen happened latest current figure figures "
@@ -67,8 +68,6 @@ ACTIONS_QUESTION_RE = re.compile(r"\bactions?\b(?!\s+plan)|\bcommitments?\b|\bag
 FIGURE_BONUS = 0.1
 ACTION_BONUS = 0.15
 REPLY_CREDIT = 0.9
-# A table row read as a heading ("ASB 32,640 27,617 ▼ -15.4"): never shown as an item title.
-TABLE_ROW_TITLE_RE = re.compile(r"\t|[▲▼]|(?:\d[\d,.%]*\s+){2,}")
 YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
 # "… and who owns the action?": a second question joined to the first.
 SECOND_PART_RE = re.compile(r",?\s+and\s+(?=(?:who|what|when|how|which|whether|is|are|was|were|has|have|did|does)\b)", re.I)
@@ -94,7 +93,7 @@ class Citation:
     def label(self) -> str:
         p = self.passage
         who = "; ".join(_speaker_label(s) for s in self.speakers) or "speaker not identified"
-        title = p.item_title if p.item_title and not TABLE_ROW_TITLE_RE.search(p.item_title) else None
+        title = p.item_title or None
         item = f"item {p.item_number} {title or ''}".rstrip() if p.item_number else (title or p.document_title)
         return f"{self.when}, {p.body or p.document_title}, {who}, {item}"
 
@@ -215,12 +214,20 @@ def _reported_later(searcher: Searcher, question: str, result: SearchResult, who
     meeting"): what a later meeting's "Notes of Previous Meeting – 12 June 2024" reports of it."""
     from indexer.dates import find_dates
 
-    held = {p.meeting_date for p in searcher.passages if not p.date_inferred}
-    for day, _, _ in find_dates(question):
+    days = [day for day, _, _ in find_dates(question)]
+    if not days:
+        return None
+    # Of the area and body the question asks about; its dates are the point, not a filter.
+    asked = result.understood.filters
+    in_scope = compile_filters(Filters(body=asked.body, area=asked.area), searcher.date_ranges)
+    pool = [p for p in searcher.passages if in_scope(p)]
+    held = {p.meeting_date for p in pool if not p.date_inferred}
+    for day in days:
         if day in held:
             continue
         named = f"{day.day} {day:%B %Y}"
-        later = [p for p in searcher.passages if named in (p.item_title or "")]
+        mentions = re.compile(rf"(?<!\d){re.escape(named)}\b")  # not "21 June 2024" for "1 June 2024"
+        later = [p for p in pool if mentions.search(p.item_title or "")]
         citations = tuple(
             Citation(sentence, p, sentence_speakers(p, offset, len(sentence)), searcher.date_ranges.get(p.document_id))
             for p in later for offset, sentence in sentences(p.text)

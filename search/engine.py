@@ -52,6 +52,7 @@ ASK_RE = re.compile(r"\b(?:ask|asks|asked|question|questioned|query|queried|seek
 QUESTION_VERB_RE = re.compile(r"\b(?:asked|sought|queried|questioned|requested|enquired|pressed|challenged|\?)", re.I)
 
 # Words that ask rather than say what about: "what did the board hear about county lines".
+_PLACE_WORDS = frozenset(tokenize("north south west east northern city county greater isle isles valley and of the met"))
 QUESTION_WORDS = frozenset(
     tokenize(
         "what which who whom whose when where why how did does do has have had was were is are be been "
@@ -63,7 +64,7 @@ QUESTION_WORDS = frozenset(
     # A police area's name says where, not what about ("Kent", "Sussex", "Thames Valley"); the
     # compass and place words shared with topics ("north", "city", "isle") stay topic words.
     t for area, aliases in POLICE_AREAS.items() for name in (area, *aliases) for t in tokenize(name)
-    if t not in set(tokenize("north south west east northern city county greater isle isles valley and of the met"))
+    if t not in _PLACE_WORDS
 )
 
 
@@ -341,7 +342,7 @@ class Searcher:
             rows = self.action_rows
             ranked = boost(ranked, lambda h: h.row in rows, weight)
         if intent.change and decay < 1:
-            ranked = spread(ranked, lambda h: h.passage.meeting_date, decay)
+            ranked = spread(ranked, lambda h: h.passage.document_id, decay)  # a meeting's record, whatever its date
         return [replace(hit, score=score) for hit, score in ranked]
 
     @cached_property

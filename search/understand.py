@@ -718,8 +718,9 @@ def understand(
     """The topic words of `query` and the constraints phrased in it (see the module docstring).
 
     `known_names` are speakers' names in the index, `known_bodies` its bodies, `known_areas`
-    its police areas; `today` anchors "last year" and the like. Never raises for odd input: an
-    empty or unreadable query is understood as itself with no constraints.
+    its police areas; `today` anchors "last year" and the like. An empty or unreadable query
+    is understood as itself with no constraints; an impossible date typed in it ("since
+    2023-13-45") raises QueryError naming it.
     """
     today = today or date.today()
     text = " ".join(query.split())

@@ -240,3 +240,12 @@ def test_the_manifests_document_type_outranks_a_guess_from_the_attendees() -> No
     text = "Performance and Delivery Board" + MEETING
     assert _doc(text).kind == DocumentKind.MINUTES  # attendees and discussion: a meeting's record
     assert _doc(text, manifest=ManifestRow(document_type="meeting notes")).kind == DocumentKind.MEETING_NOTES
+
+
+def test_a_date_is_no_minute_number() -> None:
+    from indexer.documents import FORMAL_MINUTES_RE
+
+    for line in ("Date 14/03/2025", "14/03/2025 meeting", "Budget 24/25 overview"):
+        assert FORMAL_MINUTES_RE.search(line) is None, line
+    for line in ("57/21 Apologies for absence", "PCP 12/23 Minutes of the last meeting"):
+        assert FORMAL_MINUTES_RE.search(line) is not None, line

@@ -49,12 +49,16 @@ def load_state(corpus: Path) -> dict[str, FetchedFile]:
 
 def save_state(corpus: Path, files: dict[str, FetchedFile]) -> None:
     folder = state_dir(corpus)
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / STATE_FILE
     temp = folder / f".{STATE_FILE}.{os.getpid()}.tmp"
     payload = {"format": FORMAT, "files": [asdict(f) for f in sorted(files.values(), key=lambda f: f.url)]}
-    with temp.open("w", encoding="utf-8") as handle:
-        json.dump(payload, handle, indent=1, ensure_ascii=False)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with temp.open("w", encoding="utf-8") as handle:
+            json.dump(payload, handle, indent=1, ensure_ascii=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except OSError as exc:  # a full disk or a read-only corpus: one line, no half-written record
+        temp.unlink(missing_ok=True)
+        raise FetchError(f"{path}: cannot write the record of fetched files ({exc.strerror or exc})") from exc
