@@ -206,28 +206,27 @@ POLICE_AREAS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _area_lookup() -> list[tuple[re.Pattern[str], str]]:
+def _area_key(text: str) -> str:
+    return " ".join(re.split(r"[\s-]+", text.lower()))
+
+
+def _area_lookup() -> tuple[re.Pattern[str], dict[str, str]]:
     pairs = [(name, name) for name in POLICE_AREAS]
     pairs += [(alias, name) for name, aliases in POLICE_AREAS.items() for alias in aliases]
     # Longest first: "West Yorkshire" before "Yorkshire", "Kent and Medway" before "Kent".
     pairs.sort(key=lambda p: len(p[0]), reverse=True)
-    return [
-        (re.compile(r"(?<![\w-])" + re.escape(alias).replace(r"\ ", r"[\s-]+") + r"(?![\w-])", re.I), name)
-        for alias, name in pairs
-    ]
+    alternation = "|".join(re.escape(alias).replace(r"\ ", r"[\s-]+") for alias, _ in pairs)
+    # One pattern for every name: a line is searched once, not once per name.
+    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.I), {_area_key(a): n for a, n in pairs}
 
 
-_AREAS = _area_lookup()
+_AREA_RE, _AREA_BY_KEY = _area_lookup()
 
 
 def find_area(text: str) -> str | None:
     """The police area named earliest in `text` ("Sussex Police and Crime Panel" → "Sussex")."""
-    best: tuple[int, str] | None = None
-    for pattern, name in _AREAS:
-        m = pattern.search(text)
-        if m and (best is None or m.start() < best[0]):
-            best = (m.start(), name)
-    return best[1] if best else None
+    m = _AREA_RE.search(text)
+    return _AREA_BY_KEY[_area_key(m.group())] if m else None
 
 
 # -- reading any publisher's documents ------------------------------------------------
