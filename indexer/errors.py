@@ -34,3 +34,9 @@ class QueryError(ScrutinyError):
 
 class FetchError(ScrutinyError):
     """A document or listing could not be fetched: the message names the address and why."""
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line of at most 160 characters, for user-facing errors."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."

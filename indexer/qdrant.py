@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from indexer.backend import BackendChoice, Expansions, Ranked, Where, payload
-from indexer.errors import ScrutinyError
+from indexer.errors import ScrutinyError, one_line
 from indexer.lexical import TOKENIZER_VERSION, tokenize
 from indexer.records import Passage
 
@@ -99,11 +99,6 @@ def _stamp(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=timezone.utc)
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 160 else text[:157] + "..."
-
-
 def _is_remote(url: str) -> bool:
     return url.startswith(("http://", "https://"))
 
@@ -154,7 +149,7 @@ class QdrantBackend:
         try:
             client.collection_exists(choice.collection or COLLECTION)
         except Exception as exc:  # connection refused, timeout, TLS, a proxy's error page
-            raise ScrutinyError(f"Qdrant at {url} did not answer ({_one_line(exc)}): {SERVER_HELP}") from exc
+            raise ScrutinyError(f"Qdrant at {url} did not answer ({one_line(exc)}): {SERVER_HELP}") from exc
         finally:
             _release(url, client)  # a shared local client stays open for its other users
 
@@ -200,7 +195,7 @@ class QdrantBackend:
             raise
         except Exception as exc:  # connection refused, timeout, TLS, a proxy's error page
             _release(url, client)  # a shared local client stays open for its other users
-            raise ScrutinyError(f"Qdrant at {url} did not answer ({_one_line(exc)}): {SERVER_HELP}") from exc
+            raise ScrutinyError(f"Qdrant at {url} did not answer ({one_line(exc)}): {SERVER_HELP}") from exc
         metadata = dict(info.config.metadata or {})
         for key, value in expected.items():
             if metadata.get(key) != value:
@@ -228,7 +223,7 @@ class QdrantBackend:
             raise
         except Exception as exc:
             raise ScrutinyError(
-                f"Qdrant at {self.choice.url} failed on collection {self.collection!r} ({_one_line(exc)}): {SERVER_HELP}"
+                f"Qdrant at {self.choice.url} failed on collection {self.collection!r} ({one_line(exc)}): {SERVER_HELP}"
             ) from exc
 
     # -- the seam ----------------------------------------------------------------------
@@ -413,7 +408,7 @@ def _client(url: str) -> Any:
     try:
         client = QdrantClient(":memory:") if url == "memory" else QdrantClient(path=key)
     except Exception as exc:  # a folder locked by another process, or not writable
-        raise ScrutinyError(f"Qdrant local folder {url} could not be opened ({_one_line(exc)}): "
+        raise ScrutinyError(f"Qdrant local folder {url} could not be opened ({one_line(exc)}): "
                             "close the other program using it, or choose another folder") from exc
     _local[key] = (client, 1)
     return client

@@ -52,7 +52,7 @@ import numpy as np
 
 from indexer.backend import BackendChoice
 from indexer.config import FORMAT_VERSION, IndexConfig
-from indexer.errors import IndexMismatchError, IndexMissingError, ScrutinyError
+from indexer.errors import IndexMismatchError, IndexMissingError, ScrutinyError, one_line
 from indexer.records import (
     Action,
     Document,
@@ -101,13 +101,21 @@ def rebuild_hint(folder: Path, corpus: Sequence[str] | None = None) -> str:
     return f"rebuild with `scrutiny index {where} --index {shlex.quote(str(folder))} --rebuild`"
 
 
+def _recorded(folder: Path) -> dict[str, Any]:
+    """An index's manifest as far as it can be read, for questions asked before loading it
+    (which corpus, backend, embedder); empty when it is gone or unreadable — loading then
+    reports the problem in its own words."""
+    try:
+        manifest = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
 def recorded_corpus(folder: Path) -> list[str] | None:
     """The corpus folders an index was built from, read from its manifest if it can be;
     None when the manifest is gone, unreadable, or older than this field."""
-    try:
-        corpus = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8")).get("corpus")
-    except (OSError, ValueError, AttributeError):
-        return None
+    corpus = _recorded(folder).get("corpus")
     return [str(c) for c in corpus] if isinstance(corpus, list) and corpus else None
 
 
@@ -252,7 +260,7 @@ def _write_contents(
     except RuntimeError as exc:  # FAISS reports a failed write as text, not as an OSError
         text = str(exc)
         code = errno.ENOSPC if "No space" in text else errno.EROFS if "Read-only" in text else errno.EIO
-        raise OSError(code, f"could not write {DENSE}: {_one_line(exc)}") from exc
+        raise OSError(code, f"could not write {DENSE}: {one_line(exc)}") from exc
     lexical = LexicalIndex.build(
         [p.index_text for p in passages], k1=config.bm25_k1, b=config.bm25_b, method=config.bm25_method
     )
@@ -394,7 +402,7 @@ def _write_failure(target: Path, exc: OSError) -> str:
         errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
         errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
         errno.EPERM: "permission denied",
-    }.get(exc.errno or 0, _one_line(exc))
+    }.get(exc.errno or 0, one_line(exc))
     return (
         f"Could not write the index at {target} ({reason}); the previous index, if any, is unchanged. "
         f"Free some space or make {target.parent} writable, or choose another folder with --index"
@@ -546,16 +554,7 @@ def index_lock(index_dir: Path, *, say: Callable[[str], None] = print, wait: boo
 def recorded_backend(index_dir: Path) -> BackendChoice:
     """The search backend an index's manifest records; embedded when there is none (or no
     readable manifest: loading reports that in its own words)."""
-    try:
-        manifest = json.loads((Path(index_dir) / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return BackendChoice()
-    return BackendChoice.from_json(manifest.get("backend") if isinstance(manifest, dict) else None)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 160 else text[:157] + "..."
+    return BackendChoice.from_json(_recorded(index_dir).get("backend"))
 
 
 def _damaged(folder: Path, name: str, problem: str) -> IndexMismatchError:
@@ -581,7 +580,7 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise _damaged(folder, MANIFEST, f"is unreadable ({_one_line(exc)})") from exc
+        raise _damaged(folder, MANIFEST, f"is unreadable ({one_line(exc)})") from exc
     if not isinstance(manifest, dict):
         raise _damaged(folder, MANIFEST, "is not a JSON object")
     return manifest
@@ -648,11 +647,8 @@ def built_with(index_dir: Path) -> str | None:
     """The embedder kind an index's manifest records, or None when it cannot say
     (no index, a damaged manifest, an index older than the field): load_index then
     reports the problem properly."""
-    try:
-        manifest = json.loads((Path(index_dir) / MANIFEST).read_text(encoding="utf-8"))
-        kind = manifest["config"]["embedder"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    config = _recorded(index_dir).get("config")
+    kind = config.get("embedder") if isinstance(config, dict) else None
     return kind if isinstance(kind, str) else None
 
 
@@ -670,7 +666,7 @@ def _verify_checksums(folder: Path, manifest: Mapping[str, Any]) -> None:
         try:
             actual = file_sha256(path)
         except OSError as exc:
-            raise _damaged(folder, name, f"is unreadable ({_one_line(exc)})") from exc
+            raise _damaged(folder, name, f"is unreadable ({one_line(exc)})") from exc
         if actual != expected:
             raise _damaged(folder, name, "does not match its checksum")
 
@@ -683,7 +679,7 @@ def _read_jsonl(folder: Path, name: str, convert: Callable[[Any], Any]) -> list[
                 if line.strip():
                     rows.append(convert(json.loads(line)))
     except Exception as exc:  # any malformed row means the file is damaged
-        raise _damaged(folder, name, f"is unreadable ({_one_line(exc)})") from exc
+        raise _damaged(folder, name, f"is unreadable ({one_line(exc)})") from exc
     return rows
 
 
@@ -702,7 +698,7 @@ def _file_table(folder: Path, rows: Sequence[Mapping[str, Any]], counts: tuple[i
             files.append(IndexedFile(str(row["source"]), row.get("sha256"), *ranges, row_sha256=row.get("row_sha256")))
             at = [end for _, end in ranges]
     except (KeyError, TypeError, ValueError) as exc:
-        raise _damaged(folder, TEXTS, f"is unreadable ({_one_line(exc)})") from exc
+        raise _damaged(folder, TEXTS, f"is unreadable ({one_line(exc)})") from exc
     if tuple(at) != counts:
         raise _damaged(folder, TEXTS, "does not agree with the passages, documents and actions files")
     return tuple(files)
@@ -749,14 +745,14 @@ def _load_index(
     try:
         embeddings = np.load(folder / EMBEDDINGS, allow_pickle=False)
     except Exception as exc:
-        raise _damaged(folder, EMBEDDINGS, f"is unreadable ({_one_line(exc)})") from exc
+        raise _damaged(folder, EMBEDDINGS, f"is unreadable ({one_line(exc)})") from exc
     dim = (manifest.get("model") or {}).get("dim")
     if embeddings.dtype != np.float32 or embeddings.shape != (len(passages), dim):
         raise _damaged(folder, EMBEDDINGS, f"has shape {embeddings.shape}, expected ({len(passages)}, {dim})")
     try:
         dense = load_dense(folder / DENSE)
     except Exception as exc:
-        raise _damaged(folder, DENSE, f"is unreadable ({_one_line(exc)})") from exc
+        raise _damaged(folder, DENSE, f"is unreadable ({one_line(exc)})") from exc
     if dense.ntotal != len(passages) or dense.d != dim:
         raise _damaged(folder, DENSE, f"holds {dense.ntotal} vectors of {dense.d}, expected {len(passages)} of {dim}")
     try:
@@ -764,7 +760,7 @@ def _load_index(
     except ScrutinyError:
         raise
     except Exception as exc:
-        raise _damaged(folder, LEXICAL, f"is unreadable ({_one_line(exc)})") from exc
+        raise _damaged(folder, LEXICAL, f"is unreadable ({one_line(exc)})") from exc
     if lexical.n_docs != len(passages):
         raise _damaged(folder, LEXICAL, f"holds {lexical.n_docs} passages, expected {len(passages)}")
 
@@ -773,7 +769,7 @@ def _load_index(
         try:
             glossary = json.loads((folder / GLOSSARY).read_text(encoding="utf-8"))
         except ValueError as exc:
-            raise _damaged(folder, GLOSSARY, f"is unreadable ({_one_line(exc)})") from exc
+            raise _damaged(folder, GLOSSARY, f"is unreadable ({one_line(exc)})") from exc
 
     sentences = _read_sentences(folder, len(passages), dim) if (folder / SENTENCES).exists() else None
 
@@ -800,7 +796,7 @@ def _read_sentences(folder: Path, n_passages: int, dim: int | None) -> tuple[np.
         vectors = np.load(folder / SENTENCES, allow_pickle=False)
         rows = np.load(folder / SENTENCE_ROWS, allow_pickle=False)
     except Exception as exc:
-        raise _damaged(folder, SENTENCES, f"or {SENTENCE_ROWS} is unreadable ({_one_line(exc)})") from exc
+        raise _damaged(folder, SENTENCES, f"or {SENTENCE_ROWS} is unreadable ({one_line(exc)})") from exc
     if vectors.dtype != np.float32 or vectors.shape != (len(rows), dim):
         raise _damaged(folder, SENTENCES, f"has shape {vectors.shape}, expected ({len(rows)}, {dim})")
     if len(rows) and not 0 <= int(rows.min()) <= int(rows.max()) < n_passages:
