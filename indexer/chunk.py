@@ -1,24 +1,28 @@
 """Paragraphs into passages: within one agenda item and section, never across.
 
-A speaker's turn (consecutive paragraphs with the same speakers) is kept together up to
-the token limit; a paragraph longer than the limit is split at sentence boundaries.
-Tokens are counted with tiktoken so the limit means the same for every layout.
+A passage is a stretch of discussion under one heading: the member's question with the
+answer it got, the points made on one topic. A section within the token limit is one
+passage; a longer one is cut at paragraph boundaries into parts of about equal size (not a
+full part and a scrap), and a paragraph longer than the limit is cut at sentence
+boundaries. Tokens are counted with tiktoken so the limit means the same for every layout.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 
+from indexer.config import IndexConfig
 from indexer.layout import clean_inline
 from indexer.records import Document, Paragraph, Passage
 from indexer.sentences import sentence_spans
 from indexer.tokens import count_tokens
 
-MAX_TOKENS = 200
-# Short paragraphs ("The PCC said he was grateful for the updates.") join their neighbour
-# rather than stand alone as passages too small to rank well.
-MIN_TOKENS = 60
+# About one screen of reading (some 350 words). The embedder reads the first 256 of a
+# passage's word pieces; every sentence also has a vector of its own (indexer.build), so
+# the rest of a long passage is still found by meaning.
+MAX_TOKENS = IndexConfig.chunk_max_tokens
 
 
 def chunk_paragraphs(
@@ -27,19 +31,19 @@ def chunk_paragraphs(
     source_text: str | None = None,
     *,
     max_tokens: int = MAX_TOKENS,
-    min_tokens: int = MIN_TOKENS,
 ) -> list[Passage]:
     pieces: list[tuple[Paragraph, int]] = []
     for paragraph in paragraphs:
         for piece in _split_long(paragraph, max_tokens):
             pieces.append((piece, count_tokens(piece.text)))
 
-    groups: list[list[tuple[Paragraph, int]]] = []
+    sections: list[list[tuple[Paragraph, int]]] = []
     for piece, tokens in pieces:
-        if groups and _joins(groups[-1], piece, tokens, max_tokens, min_tokens):
-            groups[-1].append((piece, tokens))
+        if sections and _same_place(sections[-1][-1][0], piece):
+            sections[-1].append((piece, tokens))
         else:
-            groups.append([(piece, tokens)])
+            sections.append([(piece, tokens)])
+    groups = [group for section in sections for group in _balanced(section, max_tokens)]
     return [_passage(document, n, group) for n, group in enumerate(groups)]
 
 
@@ -47,16 +51,20 @@ def _same_place(a: Paragraph, b: Paragraph) -> bool:
     return (a.item_number, a.item_title, a.section) == (b.item_number, b.item_title, b.section)
 
 
-def _joins(group: list[tuple[Paragraph, int]], piece: Paragraph, tokens: int, max_tokens: int, min_tokens: int) -> bool:
-    last = group[-1][0]
-    if not _same_place(last, piece):
-        return False
-    total = sum(t for _, t in group)
-    if total + tokens > max_tokens:
-        return False
-    same_turn = {(s.role, s.name) for s in last.speakers} == {(s.role, s.name) for s in piece.speakers}
-    # A turn stays together; different speakers share a passage only when one is tiny.
-    return (same_turn and total < max_tokens * 0.6) or total < min_tokens or tokens < min_tokens // 2
+def _balanced(section: list[tuple[Paragraph, int]], max_tokens: int) -> list[list[tuple[Paragraph, int]]]:
+    """One section's paragraphs in as few parts as the limit allows, of about equal size:
+    a part ends before the paragraph that would carry it more than halfway past its share."""
+    total = sum(tokens for _, tokens in section)
+    share = total / max(1, math.ceil(total / max_tokens))
+    parts: list[list[tuple[Paragraph, int]]] = [[]]
+    size = 0
+    for piece, tokens in section:
+        if parts[-1] and (size + tokens > max_tokens or size + tokens / 2 > share):
+            parts.append([])
+            size = 0
+        parts[-1].append((piece, tokens))
+        size += tokens
+    return parts
 
 
 def _split_long(paragraph: Paragraph, max_tokens: int) -> list[Paragraph]:

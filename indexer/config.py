@@ -45,7 +45,7 @@ class IndexConfig:
     # How the model is run (indexer.embed.EMBEDDERS): int8 and fp32 vectors differ
     # slightly, so queries must be embedded the way the index was.
     embedder: str = "onnx-int8"
-    chunk_max_tokens: int = 200
+    chunk_max_tokens: int = 450  # indexer.chunk: a section of an agenda item up to about one screen
     bm25_k1: float = 1.5
     bm25_b: float = 0.75
     # bm25s scoring variant. Lucene's IDF, log(1 + (N - df + 0.5) / (df + 0.5)), stays
@@ -68,8 +68,8 @@ class IndexConfig:
     # Sentence vectors (search.engine.sentence_ranking): when BM25's best passage holds under
     # `weak_lexical` of the question's topic words (by IDF), the passages holding the closest
     # single sentences join the fusion as a third list at this weight. Tuned by eval/tune.py.
-    sentence_weight: float = 0.2
-    weak_lexical: float = 0.7
+    sentence_weight: float = 0.3
+    weak_lexical: float = 1.01  # above 1: every question, however well BM25 matches
     # Meeting questions (search.intent): the lift for a passage of the kind asked for (a
     # member's question, an action or its update), in fused-score units (a first place at
     # k=10 is 1/11); and, for change-over-time questions, the factor applied per hit already

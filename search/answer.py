@@ -282,16 +282,23 @@ def _quoted_answer(searcher: Searcher, question: str, asked: str, result: Search
             candidates.append((0.0, rank, offset, sentence, hit))
     if not candidates:
         return _refusal(question, result, who)
+    asked_before = _questions_before(result.hits)
+
+    def likely(c: tuple[float, int, int, str, Hit]) -> float:
+        # A reply counts with the question it answers ("… police staff leaving?" "… low at 3.82%").
+        asked = asked_before.get((c[4].passage.id, c[2]), [])
+        own = support(terms, [c[3]], alternatives=alternatives)
+        return max(own, REPLY_CREDIT * support(terms, [c[3], *asked], alternatives=alternatives)) if asked else own
+
     # Embedding sentences is the slow part of an answer: only the likeliest are embedded,
     # those carrying the question's rarest words first, then by their passage's rank.
-    candidates.sort(key=lambda c: (-support(terms, [c[3]], alternatives=alternatives), -len(query_terms & set(tokenize(c[3]))), c[1], c[2]))
+    candidates.sort(key=lambda c: (-likely(c), -len(query_terms & set(tokenize(c[3]))), c[1], c[2]))
     candidates = candidates[:EMBEDDED_SENTENCES]
     vectors = searcher.embed_texts([c[3] for c in candidates])
     query_vector = searcher.embed_query(topic)
     meaning = vectors @ query_vector
     scored = []
     wanted = result.understood.filters.speaker
-    asked_before = _questions_before(result.hits)
     glossary = searcher.glossary
     numeric = NUMERIC_QUESTION_RE.search(asked) is not None
     about_actions = ACTIONS_QUESTION_RE.search(asked) is not None

@@ -106,7 +106,7 @@ def test_embedders_and_cold_start_are_reported_side_by_side(tmp_path: Path) -> N
     questions = Path(__file__).resolve().parent.parent / "eval" / "questions.jsonl"
     compared = bench.compare_embedders(CORPUS, tmp_path, [questions], kinds=("fake",))
     record = compared["embedders"]["fake"]
-    assert record["passages"] > 400 and record["passages_per_s"] > 0 and record["speed_vs_torch"] is None
+    assert record["passages"] > 250 and record["passages_per_s"] > 0 and record["speed_vs_torch"] is None
     assert set(record["ndcg@10"]["questions.jsonl"]) == {"bm25", "dense", "hybrid"}
     assert 0 < record["ndcg@10"]["questions.jsonl"]["bm25"] <= 1
     # The fake index names its embedder, so fresh processes query it without being told.

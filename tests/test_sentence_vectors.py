@@ -83,7 +83,7 @@ def test_sentences_join_the_fusion_only_when_bm25_matches_few_words(fake_searche
     try:
         scores = {}
         for weight in (0.0, 0.2):
-            fake_searcher.config = replace(base, sentence_weight=weight)
+            fake_searcher.config = replace(base, sentence_weight=weight, weak_lexical=0.7)
             scores[weight] = {
                 query: {h.row: h.score for h in fake_searcher.search(query, k=50).hits}
                 for query in (weak_query, sentence)

@@ -56,12 +56,13 @@ def test_search_cards_carry_date_body_item_speaker_record_type_and_highlights(st
     assert p.meeting_date is not None
     assert f'<span class="date">{p.meeting_date.isoformat()}</span>' in first
     assert html.escape(p.body or "") in first
-    assert html.escape(f"Item {p.item_number}. {p.item_title}") in first
+    assert html.escape(h.item_label(p)) in first
     assert re.search(r"Speaker:</span> \w[\w .'-]+ \([A-Z][\w ]*, [\w ]+\)", first) or "speaker not identified" in first
     assert "<mark>101</mark>" in view.cards_html and re.search(r"<mark>calls?</mark>", view.cards_html)
     assert text_of(first.split('<blockquote class="passage">')[1].split("</blockquote>")[0]) == p.text
     # Whose words these are.
-    assert "reported speech" in first
+    minutes = next(c for c, x in zip(found, view.result.hits) if x.passage.document_kind in ("minutes", "meeting notes"))
+    assert "reported speech" in minutes
     report = next(c for c, x in zip(found, view.result.hits) if x.passage.document_kind in ("report", "annual report"))
     assert "its author’s own words" in report
     every = len(state.searcher.passages)  # no filter: every passage of the index passes
