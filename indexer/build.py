@@ -27,14 +27,11 @@ from indexer.read import ExtractedText, corpus_files, file_sha256, read_file
 from indexer.lexical import tokenize
 from indexer.records import Action, ParsedFile, Passage
 from indexer.sentences import sentence_spans
-from indexer.store import LoadedIndex, index_lock, load_index, recorded_backend, write_index
+from indexer.store import QUERY_TIME_FIELDS, LoadedIndex, index_lock, load_index, recorded_backend, write_index
 
 # Settings that only shape the BM25 index (rebuilt on every run anyway) or apply at
 # query time: an old index's records and vectors stay reusable when only these change.
-NOT_AFFECTING_RECORDS = frozenset({
-    "bm25_k1", "bm25_b", "bm25_method", "rrf_k", "dense_weight", "synonym_weight", "expansion_weight", "dense_expansions",
-    "intent_weight", "meeting_decay",
-})
+NOT_AFFECTING_RECORDS = QUERY_TIME_FIELDS | {"bm25_k1", "bm25_b", "bm25_method"}
 
 # Below this many files a progress bar for reading and parsing is just noise.
 FILE_BAR_MIN = 20

@@ -76,6 +76,8 @@ class IndexConfig:
     # taken from the same meeting (1 leaves the ranking as it is).
     intent_weight: float = 0.05
     meeting_decay: float = 0.85
+    # Hybrid results reordered by search.rerank's fitted model (eval/rerank.py) after fusion.
+    rerank: bool = True
     format_version: int = FORMAT_VERSION
     parser_version: str = field(default_factory=parser_fingerprint)  # old indexes re-parse
 

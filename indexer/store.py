@@ -83,7 +83,7 @@ REQUIRED = (PASSAGES, DOCUMENTS, ACTIONS, TEXTS, EMBEDDINGS, DENSE, f"{LEXICAL}/
 # Applied at query time only, so an index built with another value is still valid.
 QUERY_TIME_FIELDS = frozenset({
     "rrf_k", "dense_weight", "synonym_weight", "expansion_weight", "dense_expansions", "intent_weight", "meeting_decay",
-    "sentence_weight", "weak_lexical",
+    "sentence_weight", "weak_lexical", "rerank",
 })
 
 PACKAGES = (

@@ -22,9 +22,11 @@ from indexer.records import Passage
 from indexer.store import LoadedIndex
 from indexer.vocabulary import POLICE_AREAS
 from search.filters import PERIOD_ENDS, Filters, filter_mask, where
-from search.fuse import rrf
+from search.fuse import FusedHit, rrf
 from indexer.glossary import Expansion, expand, expansions, mine as mine_glossary
 from search.intent import boost, member_asks, read_intent, spread
+from search.rerank import Evidence, PassageWords, Scorer, candidate_features, load_model, reorder
+from indexer.sentences import sentence_spans
 from search.labels import meeting_label
 from indexer.lexical import tokenize
 from search.understand import Understood, merge, understand
@@ -140,6 +142,7 @@ class Searcher:
         self.glossary = index.glossary if index.glossary is not None else mine_glossary(index.texts.values())
         self.backend = open_backend(index, self.embedder, self.config)
         self._rows = {p.id: row for row, p in enumerate(self.passages)}
+        self._words: dict[int, PassageWords] = {}
 
     def close(self) -> None:
         self.backend.close()
@@ -244,14 +247,19 @@ class Searcher:
         if mode in ("hybrid", "dense"):
             rankings["dense"] = [r for r, _ in dense]
         weights = {"lexical": 1.0, "dense": self.config.dense_weight}
-        if mode == "hybrid" and self.config.sentence_weight > 0 and self._lexical_weak(text, rankings.get("lexical", [])):
+        closest: dict[int, float] = {}
+        if mode == "hybrid" and vector is not None:
+            candidates = [r for name in ("lexical", "dense") for r in rankings.get(name, [])]
+            closest = self.sentence_scores(vector, candidates)
+        if closest and self.config.sentence_weight > 0 and self._lexical_weak(text, rankings.get("lexical", [])):
             # The question's words are not the records' words: let the passage holding the
             # closest single sentence count too (a paraphrase matches one sentence, not the
             # passage's average).
-            candidates = [r for name in ("lexical", "dense") for r in rankings.get(name, [])]
-            rankings["sentences"] = self.sentence_ranking(vector, candidates)
+            rankings["sentences"] = sorted(closest, key=lambda r: (-closest[r], r))
             weights["sentences"] = self.config.sentence_weight
         fused = rrf(rankings, k=self.config.rrf_k, weights={name: weights[name] for name in rankings})
+        if mode == "hybrid" and self.config.rerank and closest:
+            fused = self._reranked(fused, text, widened, lexical, rankings["dense"], closest)
         hits = [
             Hit(
                 passage=self.passages[h.index],
@@ -365,28 +373,69 @@ class Searcher:
         top = Hit(self.passages[row], row, 0.0, None, None, None, None)
         return self.coverage(text, [top]) < self.config.weak_lexical
 
+    @cached_property
+    def reranker(self) -> Scorer:
+        """The model that reorders the fused candidates (search.rerank); eval/rerank.py
+        puts a recorder here to collect what it learns from."""
+        return load_model()
+
+    def _reranked(self, fused: list[FusedHit], text: str, widened: Sequence[Expansion],
+                  lexical: Sequence[tuple[int, float]], dense: Sequence[int], closest: dict[int, float]) -> list[FusedHit]:
+        evidence = Evidence(
+            rows=[h.index for h in fused],
+            fused=[h.score for h in fused],
+            lexical={row: (rank, score) for rank, (row, score) in enumerate(lexical, start=1)},
+            dense={row: rank for rank, row in enumerate(dense, start=1)},
+            best_sentence=closest,
+            topic_weights={t: self.index.lexical.idf(t) for t in topic_terms(text)},
+            widened=[frozenset(tokenize(" ".join(e.alternatives))) for e in widened],
+        )
+        by_row = {h.index: h for h in fused}
+        features = candidate_features(evidence, self.passages, self.passage_words)
+        return [replace(by_row[row], score=score) for row, score in reorder(evidence, features, self.reranker)]
+
+    def passage_words(self, row: int) -> PassageWords:
+        """A passage's stems, its heading's and each sentence's, remembered for the session."""
+        found = self._words.get(row)
+        if found is None:
+            p = self.passages[row]
+            heading = " ".join(h for h in (p.item_title, p.section) if h)
+            found = PassageWords(
+                frozenset(tokenize(p.text)), frozenset(tokenize(heading)),
+                tuple(frozenset(tokenize(p.text[a:b])) for a, b in sentence_spans(p.text)),
+            )
+            if len(self._words) > 50_000:
+                self._words.clear()
+            self._words[row] = found
+        return found
+
     def sentence_ranking(self, query_vector: np.ndarray, candidates: Sequence[int]) -> list[int]:
-        """The candidate passage rows (already found, and filtered, by words or meaning) by
-        their closest single sentence to the query, best first; empty for an index without
+        """The candidate passage rows by their closest single sentence to the query, best first."""
+        best = self.sentence_scores(query_vector, candidates)
+        return sorted(best, key=lambda r: (-best[r], r))
+
+    def sentence_scores(self, query_vector: np.ndarray, candidates: Sequence[int]) -> dict[int, float]:
+        """For each candidate passage row (already found, and filtered, by words or meaning)
+        the cosine of its closest single sentence to the query; empty for an index without
         sentence vectors. Only candidates are scored, so the cost stays that of a few hundred
         sentences however large the index (every sentence of 100,000 passages would take
         some 100 ms a query)."""
         if self.index.sentences is None or not candidates:
-            return []
+            return {}
         vectors, rows = self.index.sentences
         wanted = np.unique(np.asarray(candidates, dtype=np.int64))
         # Sentence rows are written in passage order, so each passage's sentences are one run.
         starts, ends = np.searchsorted(rows, wanted, "left"), np.searchsorted(rows, wanted, "right")
         picked = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)]) if len(wanted) else np.empty(0, int)
         if not len(picked):
-            return []
+            return {}
         scores = vectors[picked] @ np.asarray(query_vector, dtype=np.float32)
         owners = rows[picked]
         best: dict[int, float] = {}
         for owner, score in zip(owners.tolist(), scores.tolist()):
             if score > best.get(owner, -np.inf):
                 best[owner] = score
-        return sorted(best, key=lambda r: (-best[r], r))
+        return best
 
     def dense_query(self, text: str, widened: Sequence[Expansion]) -> str:
         """What the embedder sees: the query, plus the first few phrases its terms stand for."""

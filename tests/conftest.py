@@ -25,7 +25,7 @@ def _no_model_and_no_project_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
         monkeypatch.delenv(name, raising=False)
 
 
-def _build(index_dir: Path, cache_path: Path, embedder: object) -> Path:
+def _build(index_dir: Path, cache_path: Path, embedder: object, corpus: Path = CORPUS) -> Path:
     from indexer.build import build_index
     from indexer.embed import EmbeddingCache, config_for
     from indexer.manifest import read_manifest
@@ -35,8 +35,9 @@ def _build(index_dir: Path, cache_path: Path, embedder: object) -> Path:
     cache_path.parent.mkdir(parents=True, exist_ok=True)
     with EmbeddingCache(cache_path) as cache:
         build_index(
-            [CORPUS], index_dir, embedder=embedder, cache=cache, parse=parse_file,  # type: ignore[arg-type]
-            manifest_rows=read_manifest(CORPUS / "manifest.csv"), config=config_for(embedder),  # type: ignore[arg-type]
+            [corpus], index_dir, embedder=embedder, cache=cache, parse=parse_file,  # type: ignore[arg-type]
+            manifest_rows=read_manifest(corpus / "manifest.csv") if (corpus / "manifest.csv").exists() else None,
+            config=config_for(embedder),  # type: ignore[arg-type]
             progress=False, finalise=resolve_corpus,
         )
     return index_dir

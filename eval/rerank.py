@@ -1,0 +1,153 @@
+"""Fit the reranking model (search/rerank.json) on the project's own questions, and show
+on held-out halves what it changes.
+
+The questions are eval/questions.jsonl (worded from the records) and eval/paraphrase.jsonl
+(worded as the public asks). Every candidate the search fuses for a question is one example:
+its features (search.rerank.FEATURES) and whether a gold quote of the question lies in it.
+The model is a logistic regression with an L2 penalty, classes weighted to balance,
+fitted by Newton's method (deterministic, numpy only). Before the model is fitted on every
+question it is fitted on each half (alternate lines, as eval/tune.py splits them) and
+scored on the other, beside the search without it. The shared dev set is never read here.
+
+    python -m eval.rerank            # report, and write search/rerank.json
+    python -m eval.rerank --dry-run  # report only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eval import metrics
+from eval.naive import load_questions
+from eval.run import question_filters
+from eval.tune import MANIFEST, SETS, measure, split
+from search.engine import Searcher, open_searcher
+from search.rerank import FEATURES, MODEL_PATH, LinearModel, load_model
+
+# The L2 penalty on the standardised weights: strong enough that no one feature's weight
+# runs away on a few hundred examples (a check half moved by under 0.01 between 0.3 and 3).
+PENALTY = 1.0
+FUSED = FEATURES.index("fused")
+
+
+@dataclass
+class Recorder:
+    """Stands in for the model during a search: keeps the fused order, records the features."""
+
+    rows: Sequence[int] = ()
+    features: np.ndarray | None = None
+
+    def scores(self, rows: Sequence[int], features: np.ndarray) -> np.ndarray:
+        self.rows, self.features = list(rows), features
+        return features[:, FUSED]
+
+
+def examples(searcher: Searcher, questions: Sequence[dict[str, Any]], manifest: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels (1: holds a gold quote of its question) of every fused candidate."""
+    recorder = Recorder()
+    searcher.reranker = recorder
+    xs, ys = [], []
+    try:
+        for q in questions:
+            recorder.features = None
+            searcher.search(q["query"], k=10, filters=question_filters(q))
+            if recorder.features is None:
+                continue  # nothing to reorder: no words to rank by, or no sentence vectors
+            for row, features in zip(recorder.rows, recorder.features):
+                passage = searcher.passages[row]
+                hit = {"source": passage.source, "text": passage.text}
+                relevant = any(
+                    metrics.is_relevant(passage.text, g["quote"]) and metrics._source_ok(hit, g, manifest)
+                    for g in q["relevant"]
+                )
+                xs.append(features)
+                ys.append(float(relevant))
+    finally:
+        del searcher.reranker  # back to the fitted model (a cached property)
+    return np.array(xs), np.array(ys)
+
+
+def fit(x: np.ndarray, y: np.ndarray, penalty: float = PENALTY, steps: int = 50) -> LinearModel:
+    """Balanced, L2-penalised logistic regression on standardised features (Newton's method)."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    positives = max(y.sum(), 1.0)
+    sample = np.where(y > 0, len(y) / (2 * positives), len(y) / (2 * max(len(y) - positives, 1.0)))
+    ridge = np.full(z.shape[1], penalty)
+    ridge[-1] = 0.0  # the intercept is not penalised
+    w = np.zeros(z.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(z @ w)))
+        gradient = z.T @ (sample * (p - y)) + ridge * w
+        hessian = (z * (sample * p * (1 - p))[:, None]).T @ z + np.diag(ridge)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return LinearModel(mean, scale, w[:-1], float(w[-1]))
+
+
+def run(searcher: Searcher) -> tuple[dict[str, Any], LinearModel]:
+    manifest = metrics.load_manifest(MANIFEST)
+    halves = {path.stem: split(load_questions(path)) for path in SETS}
+    report: dict[str, Any] = {"features": list(FEATURES), "penalty": PENALTY, "held_out": {}}
+    base = searcher.config
+    for fitted, scored in ((0, 1), (1, 0)):
+        x, y = examples(searcher, [q for pair in halves.values() for q in pair[fitted]], manifest)
+        model = fit(x, y)
+        label = f"fitted on {('even', 'odd')[fitted]} lines, scored on {('even', 'odd')[scored]}"
+        figures: dict[str, Any] = {}
+        for name, pair in halves.items():
+            searcher.config = replace(base, rerank=False)
+            without = measure(searcher, pair[scored], manifest)
+            searcher.config = replace(base, rerank=True)
+            searcher.reranker = model
+            with_model = measure(searcher, pair[scored], manifest)
+            del searcher.reranker
+            figures[name] = {"without": without, "with": with_model}
+        searcher.config = base
+        report["held_out"][label] = figures
+    everything = [q for pair in halves.values() for half in pair for q in half]
+    x, y = examples(searcher, everything, manifest)
+    model = fit(x, y)
+    report["examples"] = {"candidates": int(len(y)), "relevant": int(y.sum()), "questions": len(everything)}
+    report["weights"] = dict(zip(FEATURES, np.round(model.weights, 3).tolist()))
+    return report, model
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=MODEL_PATH, help=f"where to write the model (default {MODEL_PATH})")
+    parser.add_argument("--report", type=Path, help="also write the report as JSON here")
+    parser.add_argument("--dry-run", action="store_true", help="report only; write no model")
+    args = parser.parse_args(argv)
+    searcher = open_searcher()
+    report, model = run(searcher)
+    for label, figures in report["held_out"].items():
+        print(label)
+        for name, pair in figures.items():
+            before, after = pair["without"], pair["with"]
+            print(f"  {name:<11} nDCG@10 {before['ndcg']:.3f} -> {after['ndcg']:.3f}   R@10 {before['recall']:.3f} -> {after['recall']:.3f}")
+    print("weights:", " ".join(f"{k}={v:+.2f}" for k, v in report["weights"].items()))
+    trained_on = (f"eval/rerank.py on eval/questions.jsonl and eval/paraphrase.jsonl: {report['examples']['questions']} "
+                  f"questions, {report['examples']['candidates']} candidates, {report['examples']['relevant']} holding gold")
+    if args.report:
+        args.report.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    if not args.dry_run:
+        args.out.write_text(json.dumps(model.to_json(trained_on), indent=1) + "\n", encoding="utf-8")
+        load_model.cache_clear()
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
