@@ -94,10 +94,15 @@ def _piece(paragraph: Paragraph, text: str) -> Paragraph:
 def _passage(document: Document, n: int, group: list[tuple[Paragraph, int]]) -> Passage:
     first = group[0][0]
     speakers: list = []
+    turns: list[tuple[int, tuple[int, ...]]] = []
+    at = 0
     for paragraph, _ in group:
         for s in paragraph.speakers:
             if all((s.role, s.name) != (t.role, t.name) for t in speakers):
                 speakers.append(s)
+        keys = [(t.role, t.name) for t in speakers]
+        turns.append((at, tuple(keys.index((s.role, s.name)) for s in paragraph.speakers)))
+        at += len(clean_inline(paragraph.text)) + 1  # the "\n" joining paragraphs
     return Passage(
         id=f"{document.id}:{n}",
         source=document.source,
@@ -117,4 +122,5 @@ def _passage(document: Document, n: int, group: list[tuple[Paragraph, int]]) -> 
         tokens=sum(t for _, t in group),
         area=document.area,
         date_range=document.date_range if document.date_inferred else None,
+        turns=tuple(turns),
     )

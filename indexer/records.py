@@ -131,6 +131,18 @@ class Passage:
     area: str | None = None  # the document's police area
     date_range: tuple[date, date] | None = None  # an undated meeting's bounds (see Document)
     also_in: tuple[str, ...] = ()  # other sources holding the same text (a re-published copy)
+    # Where each paragraph starts in `text` and who speaks in it (indexes into `speakers`):
+    # a passage holds a question and its answer, so who said a sentence is read per turn.
+    turns: tuple[tuple[int, tuple[int, ...]], ...] = ()
+
+    def turn_at(self, offset: int) -> tuple[int, tuple[Speaker, ...]]:
+        """The start in `text` of the paragraph holding `offset`, and its speakers."""
+        start, who = 0, tuple(range(len(self.speakers))) if not self.turns else ()
+        for turn_start, indexes in self.turns:
+            if turn_start > offset:
+                break
+            start, who = turn_start, indexes
+        return start, tuple(self.speakers[i] for i in who if i < len(self.speakers))
 
     @property
     def index_text(self) -> str:
@@ -179,6 +191,7 @@ def passage_from_json(data: dict[str, Any]) -> Passage:
     values["meeting_date"] = _date(values["meeting_date"])
     values["speakers"] = tuple(speaker_from_json(s) for s in values["speakers"])
     values["also_in"] = tuple(values.get("also_in", ()))
+    values["turns"] = tuple((int(start), tuple(int(i) for i in who)) for start, who in values.get("turns", ()))
     if values.get("date_range"):
         values["date_range"] = (_date(values["date_range"][0]), _date(values["date_range"][1]))
     return Passage(**values)

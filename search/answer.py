@@ -54,7 +54,8 @@ QUESTION_WORDS = SEARCH_QUESTION_WORDS | frozenset(tokenize(
     "number level rate view views comment comments agreed agree year years anything information detail details "
     "pcc commissioner cc chief constable deputy dcc dco ce chair member members force kent police "
     "point points raise raised get got extra made make deal dealing done doing tackle tackling handle handled "
-    "handling ask asked"
+    "handling ask asked happens someone somebody anyone anybody people person goes go going gets getting "
+    "still ever really actually"
 ))
 # A question put at the meeting, and how far its reply runs after it.
 QUESTION_RE = re.compile(r"\b(?:asked|sought|queried|questioned|requested|enquired|pressed|challenged)\b|\?$", re.I)

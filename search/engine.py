@@ -446,8 +446,7 @@ class Searcher:
         """For "what did the PCC ask about domestic abuse", a passage where the PCC's own
         sentences carry the topic (and ask, when the question is about asking) ranks above
         one where he is present but the topic is someone else's."""
-        from indexer.speakers import speaker_mentions
-        from search.sentences import said_by, sentence_speakers, sentences
+        from search.sentences import passage_mentions, said_by, sentence_speakers, sentences
 
         weights = {t: self.index.lexical.idf(t) for t in topic_terms(expand(text, self.glossary))}
         total = sum(weights.values())
@@ -455,7 +454,7 @@ class Searcher:
         for n, hit in enumerate(hits):
             focus = 0.0
             if n < FOCUS_DEPTH and total > 0:
-                mentions = speaker_mentions(hit.passage.text, (), None)  # once per passage
+                mentions = passage_mentions(hit.passage)  # once per passage
                 own = [
                     sentence for offset, sentence in sentences(hit.passage.text)
                     if said_by(sentence_speakers(hit.passage, offset, len(sentence), mentions), speaker)

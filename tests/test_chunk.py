@@ -51,3 +51,31 @@ def test_passages_cover_every_paragraph_in_order_within_items(case):
         for line in passage.text.split("\n"):
             assert line in source[passage.start : passage.end]  # verbatim, found by its offsets
         assert {(s.role, s.name) for s in passage.speakers} == {(s.role, s.name) for p in members for s in p.speakers}
+
+
+def test_a_question_and_its_answer_share_a_passage_and_each_sentence_keeps_its_speaker() -> None:
+    from indexer.sentences import sentence_spans
+    from search.sentences import sentence_speakers
+
+    member, pcc, cc = Speaker("Member", "A Other", "Cllr Other"), Speaker("PCC", "Matthew Scott", "the Commissioner"), \
+        Speaker("CC", "Tim Smith", "the CC")
+    texts = [
+        ("Can the Commissioner explain how off-road bikes are being tackled in town centres?\n"
+         "(Cllr Ann Other, Borough Council)", (member,)),
+        ("In response, the Commissioner said a plan was being put together. He added it was a priority.", (pcc,)),
+        ("The PCC asked about the numbers seized.", (pcc,)),
+        ("He said forty bikes had been seized since May.", (cc,)),
+    ]
+    source, paragraphs = "", []
+    for text, who in texts:
+        start = len(source)
+        source += text + "\n\n"
+        paragraphs.append(Paragraph(text, start, start + len(text), "7", "Questions", None, who))
+    doc = Document("q.txt#0", "q.txt", "minutes", "Panel minutes", "Panel", date(2024, 1, 1), None, False,
+                   (), (), 0, len(source))
+    (passage,) = chunk_paragraphs(doc, paragraphs)
+    said = {passage.text[a:b][:20]: sentence_speakers(passage, a, b - a) for a, b in sentence_spans(passage.text)}
+    assert said["Can the Commissioner"] == (member,) and said["(Cllr Ann Other, Bor"] == (member,)
+    assert said["In response, the Com"] == said["He added it was a pr"] == (pcc,)
+    assert said["The PCC asked about "] == (pcc,)
+    assert said["He said forty bikes "] == (cc,)  # the next turn, not the PCC named just before
