@@ -5,6 +5,7 @@ cannot answer from those they can."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +23,9 @@ def question_filters(q: dict[str, Any]) -> Filters:
     given = q.get("filters") or {}
     return typed_filters(speaker=given.get("speaker_role"), since=given.get("date_from"), until=given.get("date_to"))
 
-MODES = {"bm25": "lexical", "dense": "dense", "hybrid": "hybrid"}
+# "fused" is hybrid without the reranking model (search.rerank), so its share shows.
+SCRUTINY_SYSTEMS = ("bm25", "dense", "fused", "hybrid")
+MODES = {"bm25": "lexical", "dense": "dense", "fused": "hybrid", "hybrid": "hybrid"}
 K = 10
 
 
@@ -30,14 +33,19 @@ def evaluate(searcher: Searcher, questions_path: Path, manifest_path: Path, k: i
     questions = load_questions(questions_path)
     rankings: dict[str, list[list[dict[str, Any]]]] = {}
     weak: dict[str, list[bool]] = {}
-    for system in SYSTEMS:
+    base = searcher.config
+    for system in SCRUTINY_SYSTEMS:
         rankings[system], weak[system] = [], []
-        for q in questions:
-            result = searcher.search(q["query"], k=k, mode=MODES[system], filters=question_filters(q))
-            rankings[system].append([hit_json(h) for h in result.hits])
-            weak[system].append(result.weak)
+        searcher.config = replace(base, rerank=base.rerank and system != "fused")
+        try:
+            for q in questions:
+                result = searcher.search(q["query"], k=k, mode=MODES[system], filters=question_filters(q))
+                rankings[system].append([hit_json(h) for h in result.hits])
+                weak[system].append(result.weak)
+        finally:
+            searcher.config = base
     report = score(questions, rankings, metrics.load_manifest(manifest_path), k)
-    for system in SYSTEMS:
+    for system in SCRUTINY_SYSTEMS:
         negative = [w for q, w in zip(questions, weak[system]) if not q["relevant"]]
         answerable = [w for q, w in zip(questions, weak[system]) if q["relevant"]]
         report["systems"][system]["correct_refusals"] = sum(negative) / len(negative) if negative else None
@@ -68,8 +76,9 @@ def format_report(report: dict[str, Any], naive: dict[str, Any] | None = None) -
     if naive is not None:
         for system in SYSTEMS:
             lines.append(row(f"naive {system}", naive["systems"][system]))
-    for system in SYSTEMS:
-        lines.append(row(f"scrutiny {system}", report["systems"][system]))
+    for system in SCRUTINY_SYSTEMS:
+        if system in report["systems"]:
+            lines.append(row(f"scrutiny {system}", report["systems"][system]))
     lines.append(
         "date+spk: share of matched gold passages with the right meeting date and speaker; "
         "refuse+: questions without an answer flagged weak; refuse-: answerable questions wrongly flagged weak"
@@ -80,15 +89,16 @@ def format_report(report: dict[str, Any], naive: dict[str, Any] | None = None) -
 def per_type(report: dict[str, Any]) -> str:
     """nDCG@10 and Recall@10 of each system, by question type."""
     k = report["k"]
+    systems = [s for s in SCRUTINY_SYSTEMS if s in report["systems"]]
     lines = [
-        f"{'type':<12} {'n':>3} " + " ".join(f"{s + ' nDCG':>11}" for s in SYSTEMS)
-        + " " + " ".join(f"{s + ' R@' + str(k):>11}" for s in SYSTEMS)
+        f"{'type':<12} {'n':>3} " + " ".join(f"{s + ' nDCG':>11}" for s in systems)
+        + " " + " ".join(f"{s + ' R@' + str(k):>11}" for s in systems)
     ]
     for qtype, row in report["by_type"].items():
         recall = row.get("recall", {})
         lines.append(
-            f"{qtype:<12} {row['n']:>3} " + " ".join(_fmt(row[s]).rjust(11) for s in SYSTEMS)
-            + " " + " ".join(_fmt(recall.get(s)).rjust(11) for s in SYSTEMS)
+            f"{qtype:<12} {row['n']:>3} " + " ".join(_fmt(row.get(s)).rjust(11) for s in systems)
+            + " " + " ".join(_fmt(recall.get(s)).rjust(11) for s in systems)
         )
     return "\n".join(lines)
 

@@ -136,3 +136,20 @@ def test_on_the_real_model_the_reranker_lifts_held_out_records(real_searcher) ->
     searcher.config = base
     with_model = measure(searcher, answerable, {})
     assert with_model["ndcg"] >= without["ndcg"] and with_model["recall"] >= without["recall"]
+
+
+def test_eval_reports_the_fused_ranking_beside_the_reranked_one(fake_searcher) -> None:
+    from eval.run import evaluate, format_report
+
+    root = Path(__file__).resolve().parent.parent
+    questions, manifest = root / "eval" / "questions.jsonl", root / "corpus" / "manifest.csv"
+    report = evaluate(fake_searcher, questions, manifest)
+    assert {"bm25", "dense", "fused", "hybrid"} <= set(report["systems"]) and "scrutiny fused" in format_report(report)
+    assert fake_searcher.config.rerank  # put back after the fused run
+    base = fake_searcher.config
+    try:
+        fake_searcher.config = replace(base, rerank=False)
+        plain = evaluate(fake_searcher, questions, manifest)["systems"]
+    finally:
+        fake_searcher.config = base
+    assert plain["fused"] == plain["hybrid"] == report["systems"]["fused"]
