@@ -44,6 +44,19 @@ DANGLING_RE = re.compile(r"(?:,|\b(?:the|of|and|to|a|an|in|for|with|on|by|from|t
 TERMINAL_RE = re.compile(r"[.!?:;]['’\")\]]*\s*$")
 EMPHASIS_RE = re.compile(r"\*\*|__")
 WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’&-]*")
+# A year or financial year among a heading's words ("Police and Crime Plan 2022-2025"), as
+# opposed to the values of a table row.
+YEAR_RE = re.compile(r"\(?(?:19|20)\d\d(?:[/-](?:\d\d){1,2})?\)?[,:]?")
+# A line that says something rather than names it: a verb of a clause ("Kent Police had 187
+# Police", "Victim Voice provides information on the Victims’") or a first person opening
+# ("I'd like to thank the Special Constabulary, Community").
+CLAUSE_RE = re.compile(
+    r"\b(?:is|are|was|were|has|had|have|will|would|can|could|should|provides|provided|said|says)\b", re.I)
+FIRST_PERSON_RE = re.compile(r"^(?:I|I['’](?:d|m|ve|ll)|We|We['’](?:re|ve|ll|d))\b")
+# A colon line ending in a verb or a small word introduces a list; it heads nothing
+# ("Complemented by:", "Workstreams include:", "Additional Funding were:").
+LEAD_IN_RE = re.compile(
+    r"\b(?:by|include|includes|including|were|are|was|is|follows|of|to|for|with|from|the|and|or|as)\s*:$", re.I)
 
 # Words that may stay lower-case in a title ("Tackle violence against women and girls").
 SMALL_WORDS = {
@@ -135,8 +148,8 @@ def is_furniture(line: Line, repeated: set[str]) -> bool:
 def title_like(text: str, *, max_words: int = 16) -> bool:
     """A heading rather than a sentence: short, capitalised, no sentence ending."""
     text = clean_inline(text)
-    if not text or len(text) > 130 or text[0].islower():
-        return False
+    if not text or len(text) > 130 or text[0].islower() or not (text[0].isalnum() or text[0] in "(‘'\"“"):
+        return False  # "% change": a table's column head
     if re.search(r"[.,;]\s*$", text) and not re.search(r"\b[A-Z]{2,}\.$", text):
         return False
     if DANGLING_RE.search(text) or "☐" in text or "☒" in text or re.match(r"signature\s*:", text, re.I):
@@ -149,6 +162,13 @@ def title_like(text: str, *, max_words: int = 16) -> bool:
     figures = re.findall(r"\S*\d\S*", text)
     if len(figures) >= 3 and len(figures) * 2 >= len(text.split()):
         return False  # a table row of figures ("Average queuing time 00:00:44 00:02:09 00:08:05")
+    values = [f for f in figures if not YEAR_RE.fullmatch(f)]
+    if len(values) >= 2 and re.search(r"\d\S*$", text):
+        return False  # a label and its values ("Victim based crime 154,608 150,153 ▼ -2.9")
+    if not text.endswith(("?", ":")) and (
+        (len(words) > 6 and CLAUSE_RE.search(text)) or (len(words) > 4 and FIRST_PERSON_RE.match(text))
+    ):
+        return False  # the first line of a wrapped sentence, not a heading
     if text.endswith("?") and len(words) > 8:
         return False  # a question put to someone, not a heading that asks one ("What is RCRP?")
     # Sentences about people ("He said …") are not headings.
@@ -366,6 +386,8 @@ def _colon_heading_ok(text: str) -> bool:
     """"Introduction:" and "Structure of the FCR:" are headings; "The following graphs show:" is not."""
     if not text.endswith(":"):
         return True
+    if LEAD_IN_RE.search(text):
+        return False
     return len(WORD_RE.findall(text)) <= 3 or capitalised_share(text) >= 0.5
 
 
