@@ -70,6 +70,15 @@ ADDRESSEE_VERBS: tuple[str, ...] = (
     "told", "informed", "advised", "briefed", "reported to", "answered", "assured", "updated",
     "reminded", "shown", "given",
 )
+# Words for a figure going down or up, any of which says what the others ask: "how did
+# violence fall" is answered by "a 4.7% reduction". Used by answers' check that the quoted
+# sentences carry the question's terms, not to widen a search (most passages of a
+# performance report say something went up or down).
+CHANGE_WORDS: tuple[tuple[str, ...], ...] = (
+    ("fall", "fell", "fallen", "drop", "dropped", "decline", "declined", "decrease", "reduction", "reduce",
+     "reduced", "down", "lower", "cut"),
+    ("rise", "rose", "risen", "increase", "increased", "grow", "grew", "growth", "up", "higher"),
+)
 # Their present forms, for "what did the CC tell the PCC about …".
 ADDRESSEE_VERBS_PRESENT: tuple[str, ...] = (
     "tell", "inform", "advise", "brief", "report to", "answer", "assure", "update", "remind", "show", "give",

@@ -18,6 +18,7 @@ sentence for each part quoted.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import replace as _replace
 from datetime import date
@@ -26,6 +27,7 @@ import numpy as np
 
 from indexer.records import Passage, Speaker
 from indexer.sentences import readable
+from indexer.vocabulary import CHANGE_WORDS
 from search.engine import QUESTION_WORDS as SEARCH_QUESTION_WORDS, Hit, Searcher, SearchResult
 from search.filters import Filters, compile_filters
 from indexer.glossary import expand, expansions
@@ -70,6 +72,9 @@ FIGURE_BONUS = 0.1
 ACTION_BONUS = 0.15
 REPLY_CREDIT = 0.9
 YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
+CHANGE_STEMS = tuple(frozenset(tokenize(" ".join(group))) for group in CHANGE_WORDS)
+FINANCIAL_YEAR_TAIL_RE = re.compile(r"\b(?:19|20)\d{2}[/-](\d{2})\b")
+FINANCIAL_YEAR_RE = re.compile(r"\b((?:19|20)\d{2})[/-]\d{2}\b")
 # "… and who owns the action?": a second question joined to the first.
 SECOND_PART_RE = re.compile(r",?\s+and\s+(?=(?:who|what|when|how|which|whether|is|are|was|were|has|have|did|does)\b)", re.I)
 
@@ -124,7 +129,10 @@ def key_terms(searcher: Searcher, text: str) -> dict[str, float]:
     """The words of a question that name its subject, each weighted by its rarity in the
     records. A word the records never use ("smuggled" for their "foreign") cannot be
     looked for: it is left out, unless no word of the question is in the records at all."""
-    terms = [t for t in dict.fromkeys(tokenize(text)) if t not in QUESTION_WORDS and not YEAR_RE.fullmatch(t)]
+    # A financial year is a year: "2024/25" names no "25" to look for.
+    tails = set(FINANCIAL_YEAR_TAIL_RE.findall(text))
+    terms = [t for t in dict.fromkeys(tokenize(text))
+             if t not in QUESTION_WORDS and not YEAR_RE.fullmatch(t) and t not in tails]
     lexical = searcher.index.lexical
     known = {t: lexical.idf(t) for t in terms if lexical.document_frequency(t)}
     if terms and not known:
@@ -145,6 +153,10 @@ def term_alternatives(question: str, glossary: dict[str, str] | None) -> Alterna
         phrases = [tuple(tokenize(a)) for a in expansion.alternatives]
         for stem in tokenize(expansion.term):
             found.setdefault(stem, []).extend(p for p in phrases if p)
+    asked = set(tokenize(question))
+    for group in CHANGE_STEMS:
+        for stem in asked & group:
+            found.setdefault(stem, []).extend((other,) for other in sorted(group - {stem}))
     return {stem: tuple(phrases) for stem, phrases in found.items()}
 
 
@@ -166,13 +178,19 @@ def support(
     return sum(w for t, w in terms.items() if carried(t)) / sum(terms.values())
 
 
-def _years_supported(text: str, citations: list[tuple[str, Hit]]) -> bool:
-    """Every year the topic names ("vans seized in 2021") is in a quoted sentence or is the
-    year of a quoted meeting."""
-    years = set(YEAR_RE.findall(text))
-    for year in years:
-        if not any(year in sentence or (h.passage.meeting_date and str(h.passage.meeting_date.year) == year)
-                   for sentence, h in citations):
+def _years_supported(text: str, citations: list[tuple[str, Hit]], on_topic: Callable[[str], bool]) -> bool:
+    """Every year the topic names ("vans seized in 2021") is in a quoted sentence on the
+    topic, or is the year of the meeting of one: a year in a sentence about something else
+    ("Qtr 1 2024/25" of drug seizures) does not date an answer on the precept."""
+    # A financial year ("2022/23") is reported at meetings of either calendar year.
+    spans = {year: {year, str(int(year) + 1)} for year in FINANCIAL_YEAR_RE.findall(text)}
+    for year in set(YEAR_RE.findall(text)):
+        meeting_years = spans.get(year, {year})
+        if not any(
+            on_topic(sentence)
+            and (year in sentence or (h.passage.meeting_date is not None and str(h.passage.meeting_date.year) in meeting_years))
+            for sentence, h in citations
+        ):
             return False
     return True
 
@@ -191,6 +209,11 @@ def _questions_before(hits: tuple[Hit, ...]) -> dict[tuple[str, int], list[str]]
                     break
                 out.setdefault((hit.passage.id, offset), []).append(sentence)
     return out
+
+
+def _heading(p: Passage) -> str:
+    """The agenda item's title and the section's: "Public contact — Freedom of Information Requests"."""
+    return " — ".join(h for h in (p.item_title, p.section) if h)
 
 
 def _action_weight(p: Passage) -> float:
@@ -313,7 +336,7 @@ def _quoted_answer(searcher: Searcher, question: str, asked: str, result: Search
         # question it answers ("The PCC sought an update on victimless prosecutions").
         # So does a sentence of an agenda item its title names ("Violence against women
         # and girls": "A Member questioned what work was being undertaken …").
-        context = [sentence, hit.passage.item_title or ""] + asked_before.get((hit.passage.id, offset), [])
+        context = [sentence, _heading(hit.passage)] + asked_before.get((hit.passage.id, offset), [])
         carried = max(
             max(support(t, [sentence], glossary, alternatives), REPLY_CREDIT * support(t, context, glossary, alternatives))
             for t in part_terms
@@ -354,9 +377,13 @@ def _quoted_answer(searcher: Searcher, question: str, asked: str, result: Search
     if not chosen:
         return _refusal(question, result, who)
     context = [q for item in chosen for q in asked_before.get((item[4].passage.id, item[2]), [])]
-    context += [item[4].passage.item_title or "" for item in chosen]
+    context += [_heading(item[4].passage) for item in chosen]
     found = support(terms, [item[3] for item in chosen] + context, glossary, alternatives)
-    if found < MIN_SUPPORT or not _years_supported(topic, [(item[3], item[4]) for item in chosen]):
+    def on_topic(sentence: str) -> bool:
+        # Enough of the subject that a year beside it dates the answer, not a passing "increase".
+        return support(terms, [sentence], glossary, alternatives) >= MIN_SUPPORT / 2
+
+    if found < MIN_SUPPORT or not _years_supported(topic, [(item[3], item[4]) for item in chosen], on_topic):
         # The nearest sentences do not carry what was asked: say so, show them as nearest.
         return _refusal(question, result, who, found)
     chosen.sort(key=lambda t: (t[4].passage.meeting_date or date.min, t[4].passage.source, t[4].passage.start, t[2]))

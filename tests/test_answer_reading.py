@@ -46,3 +46,36 @@ def test_a_question_in_plain_words_is_carried_by_the_records_terms() -> None:
     assert support(terms, on_topic) < 0.5  # the records' words differ from the question's
     assert support(terms, on_topic, alternatives=alternatives) == 1.0
     assert support(terms, off_topic, alternatives=alternatives) == 0.0
+
+
+def test_a_fall_is_carried_by_a_reduction_and_a_rise_by_an_increase() -> None:
+    from search.answer import support, term_alternatives
+
+    terms = {"violenc": 1.0, "fall": 1.0}
+    alternatives = term_alternatives("how did violence fall in the hotspot areas", {})
+    assert support(terms, ["Violence in hotspot areas saw a 4.7% reduction."], alternatives=alternatives) == 1.0
+    assert support(terms, ["Violence in hotspot areas saw a 4.7% increase."], alternatives=alternatives) == 0.5
+
+
+def test_a_financial_year_is_a_year_not_a_term_and_dates_an_answer_only_beside_the_subject(fake_searcher) -> None:
+    from dataclasses import replace
+
+    from search.answer import _years_supported, key_terms
+    from search.engine import Hit
+
+    terms = key_terms(fake_searcher, "Freedom of Information requests received in 2022/23")
+    assert "25" not in key_terms(fake_searcher, "precept for 2024/25") and "23" not in terms and "request" in terms
+    passage = fake_searcher.passages[0]
+
+    def cited(sentence: str, year: int) -> tuple[str, Hit]:
+        return sentence, Hit(replace(passage, meeting_date=date(year, 6, 7)), 0, 0.0, None, None, None, None)
+
+    def about_requests(sentence: str) -> bool:
+        return "requests" in sentence
+
+    reported_next_year = [cited("1,623 requests were received last financial year.", 2023)]
+    assert _years_supported("requests received in 2022/23", reported_next_year, about_requests)
+    assert not _years_supported("requests received in 2021", reported_next_year, about_requests)
+    # A year beside another subject does not date the answer.
+    elsewhere = [cited("1,623 requests were received.", 2019), cited("Class B seizures rose in Qtr 1 2022/23.", 2019)]
+    assert not _years_supported("requests received in 2022/23", elsewhere, about_requests)
