@@ -158,13 +158,22 @@ def row_sha256(row: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _copies_to_reread(old: LoadedIndex, files: Sequence[Path]) -> set[str]:
+def _digests(files: Sequence[Path]) -> dict[Path, str | OSError]:
+    """Each corpus file's sha256, read once per build; an unreadable file's error instead
+    (the read loop reports it by name)."""
+    found: dict[Path, str | OSError] = {}
+    for path in files:
+        try:
+            found[path] = file_sha256(path)
+        except OSError as exc:
+            found[path] = exc
+    return found
+
+
+def _copies_to_reread(old: LoadedIndex, digests: Mapping[Path, str | OSError]) -> set[str]:
     """Files whose passages were dropped as copies of another file that has since changed
-    or gone: they must be read again to get those passages back."""
-    try:
-        current = {path.name: file_sha256(path) for path in files}
-    except OSError:
-        return {path.name for path in files}  # the read loop reports the file; re-read all
+    or gone (or cannot be read): they must be read again to get those passages back."""
+    current = {path.name: digest for path, digest in digests.items() if isinstance(digest, str)}
     unchanged = {f.source for f in old.files if current.get(f.source) == f.sha256}
     return {a for p in old.passages if p.source not in unchanged for a in p.also_in}
 
@@ -307,7 +316,10 @@ def _build_index(
     if backend.name == "qdrant":
         _check_qdrant(backend, embedder, config, rebuild)  # before the slow work, not after it
     old = None if rebuild else _previous_index(index_dir, embedder, config, say)
-    reread = _copies_to_reread(old, files) if old is not None else set()
+    started = time.perf_counter()
+    digests = _digests(files)
+    seconds["reading"] += time.perf_counter() - started
+    reread = _copies_to_reread(old, digests) if old is not None else set()
 
     # One entry per indexed file, in corpus order: records, vectors (None until
     # embedded) and the sha256 of the bytes they came from.
@@ -336,11 +348,9 @@ def _build_index(
             fail(source, f"{path}: another corpus file is also named {source}; rename one of them")
             continue
         started = time.perf_counter()
-        try:
-            digest = file_sha256(path)
-        except OSError as exc:
-            seconds["reading"] += time.perf_counter() - started
-            fail(source, f"{path}: could not be read ({_one_line(exc)})")
+        digest = digests[path]
+        if isinstance(digest, OSError):
+            fail(source, f"{path}: could not be read ({_one_line(digest)})")
             continue
         previous = old.indexed_file(source) if old is not None else None
         row_key = row_sha256(rows.get(source, {}))

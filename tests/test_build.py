@@ -209,6 +209,28 @@ def test_a_file_that_starts_failing_keeps_its_indexed_version(corpus: Path) -> N
     assert again.files_indexed == 1 and again.files_failed == 0
 
 
+def test_a_file_that_cannot_be_hashed_is_reported_and_the_others_are_not_read_again(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import indexer.build as build_module
+
+    build(corpus)
+    real = build_module.file_sha256
+    hashed: list[str] = []
+
+    def sha256(path: Path) -> str:
+        hashed.append(path.name)
+        if path.name.startswith("b_"):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(build_module, "file_sha256", sha256)
+    report = build(corpus)
+    assert report.files_failed == 1 and "b_2023-02-14_notes.txt: could not be read" in report.errors[0]
+    assert report.files_reused == 2 and report.files_indexed == 0  # one unreadable file re-reads nothing else
+    assert sorted(hashed) == sorted(FILES)  # each file hashed once per build
+
+
 def test_every_file_failing_leaves_the_index_alone(corpus: Path) -> None:
     build(corpus)
     before = (corpus.parent / "index" / "manifest.json").read_text()
