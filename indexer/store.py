@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -363,6 +364,30 @@ def _swap(tmp: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _one_line_on_disk_errors(write: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """A full or read-only disk while writing becomes one ScrutinyError naming the folder."""
+    @functools.wraps(write)
+    def guarded(index_dir: Path, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return write(index_dir, *args, **kwargs)
+        except OSError as exc:
+            raise ScrutinyError(_write_failure(Path(index_dir), exc)) from exc
+    return guarded
+
+
+def _write_failure(target: Path, exc: OSError) -> str:
+    reason = {
+        errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+        errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+    }.get(exc.errno or 0, one_line(exc))
+    return (
+        f"Could not write the index at {target} ({reason}); the previous index, if any, is unchanged. "
+        f"Free some space or make {target.parent} writable, or choose another folder with --index"
+    )
+
+
+@_one_line_on_disk_errors
 def write_index(
     index_dir: Path,
     parsed_files: Sequence[ParsedFile],
@@ -390,40 +415,6 @@ def write_index(
     Returns the manifest written. A disk that is full or read-only raises ScrutinyError
     (one line naming the folder) and leaves the previous index as it was.
     """
-    try:
-        return _write_index(index_dir, parsed_files, embeddings, config, embedder_fingerprint, file_hashes, errors,
-                            hnsw_threshold, corpus, embedder_file, row_hashes, sentences, backend)
-    except OSError as exc:
-        raise ScrutinyError(_write_failure(Path(index_dir), exc)) from exc
-
-
-def _write_failure(target: Path, exc: OSError) -> str:
-    reason = {
-        errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
-        errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
-        errno.EPERM: "permission denied",
-    }.get(exc.errno or 0, one_line(exc))
-    return (
-        f"Could not write the index at {target} ({reason}); the previous index, if any, is unchanged. "
-        f"Free some space or make {target.parent} writable, or choose another folder with --index"
-    )
-
-
-def _write_index(
-    index_dir: Path,
-    parsed_files: Sequence[ParsedFile],
-    embeddings: np.ndarray,
-    config: IndexConfig,
-    embedder_fingerprint: str,
-    file_hashes: Mapping[str, str],
-    errors: Sequence[str],
-    hnsw_threshold: int,
-    corpus: Sequence[str],
-    embedder_file: str | None,
-    row_hashes: Mapping[str, str | None] | None = None,
-    sentences: tuple[np.ndarray, np.ndarray] | None = None,
-    backend: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
     target = Path(index_dir)
     sources = [pf.source for pf in parsed_files]
     if len(set(sources)) != len(sources):
