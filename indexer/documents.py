@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 from indexer.dates import complete_year, day_and_month, find_dates, first_date, reference_date, years_in
 from indexer.layout import NUMBER_RE, SMALL_WORDS, URL_LINE_RE, Line, clean_inline, title_like
+from indexer.roles import canonical_role
 from indexer.vocabulary import (
     BODY_ACRONYMS, BODY_NOUNS, FURNITURE_RE, KIND_HEADINGS, MONTH_PATTERN, NOT_BODY_STARTS, OTHER_MEETING_WORDS,
     KIND_ALIASES, WEEKDAY_PATTERN, DocumentKind, find_area,
@@ -726,10 +727,48 @@ def document_kind(
     return kind
 
 
+# Lines of a report's or decision's title block that name who wrote it, most specific
+# first: "Report author: Tom Kenning, Deputy Police, Fire and Crime Commissioner (DPFCC)",
+# "REPORT OF THE POLICE AND CRIME COMMISSIONER", "By: the Chief Constable", "Decision maker: …".
+AUTHOR_LINE_RES: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^[ \t]*report\s+author\s*:\s*(?P<who>.+)$", re.I | re.M),
+    re.compile(r"^[ \t]*(?:report|paper)\s+(?:of|by|from)\s*:?\s*(?P<who>.+)$", re.I | re.M),
+    re.compile(r"^[ \t]*(?:by|author|from)\s*:\s*(?P<who>.+)$", re.I | re.M),
+    re.compile(r"^[ \t]*decision\s+maker\s*:\s*(?P<who>.+)$", re.I | re.M),
+)
+# How far into a document its title block reaches.
+TITLE_BLOCK_CHARS = 1500
+
+
 def report_author_role(kind: str, text: str) -> str | None:
-    """A commissioner's report written in the first person speaks for the PCC."""
-    if kind in (DocumentKind.ANNUAL_REPORT, DocumentKind.REPORT) and OWN_WORDS_RE.search(text):
+    """The office a report or decision speaks for: the PCC where a commissioner's report is
+    written in the first person, else the office its title block names as author (an
+    author who holds no office, such as a panel's officer, speaks for nobody)."""
+    if kind not in (DocumentKind.ANNUAL_REPORT, DocumentKind.REPORT, DocumentKind.DECISION):
+        return None
+    if kind != DocumentKind.DECISION and OWN_WORDS_RE.search(text):
         return "PCC"
+    head = text[:TITLE_BLOCK_CHARS]
+    for pattern in AUTHOR_LINE_RES:
+        for m in pattern.finditer(head):
+            role = office_named(m.group("who"))
+            if role:
+                return role
+    return None
+
+
+def office_named(who: str) -> str | None:
+    """The office in "Tom Kenning, Deputy Police, Fire and Crime Commissioner (DPFCC)" or "the
+    Police and Crime Commissioner"; None for a person or post that is no office."""
+    for abbreviation in re.findall(r"\(([A-Za-z/]{2,8})\)", who):
+        role = canonical_role(abbreviation)
+        if role:
+            return role
+    parts = [p.strip() for p in re.sub(r"\([^)]*\)", "", who).split(",")]
+    for n in range(len(parts)):
+        role = canonical_role(", ".join(parts[n:])) or canonical_role(parts[n])
+        if role:
+            return role
     return None
 
 

@@ -249,3 +249,32 @@ def test_a_date_is_no_minute_number() -> None:
         assert FORMAL_MINUTES_RE.search(line) is None, line
     for line in ("57/21 Apologies for absence", "PCP 12/23 Minutes of the last meeting"):
         assert FORMAL_MINUTES_RE.search(line) is not None, line
+
+
+@pytest.mark.parametrize(
+    ("kind", "head", "role"),
+    [
+        (DocumentKind.REPORT, "ROADS PANEL\n6 June 2022\n\nREPORT OF THE POLICE AND CRIME COMMISSIONER\n", "PCC"),
+        (DocumentKind.DECISION, "Report author: Tom Kenning, Deputy Police, Fire and Crime Commissioner (DPFCC)\n"
+                                "Decision maker: Philippa Hartnell, Police, Fire and Crime Commissioner (PFCC)\n", "DPCC"),
+        (DocumentKind.DECISION, "Decision maker: Philippa Hartnell, Police, Fire and Crime Commissioner (PFCC)\n", "PCC"),
+        (DocumentKind.REPORT, "Report by: the Chief Constable\n", "CC"),
+        (DocumentKind.REPORT, " By: Anna Taylor, Panel Officer, Kent County Council\n", None),  # no office
+        (DocumentKind.MINUTES, "Report of the Police and Crime Commissioner\n", None),  # minutes have speakers
+    ],
+)
+def test_a_report_speaks_for_the_office_its_title_block_names(kind: DocumentKind, head: str, role: str | None) -> None:
+    from indexer.documents import report_author_role
+
+    assert report_author_role(kind, head + "\n1. Purpose\nThis report updates the Panel on road safety.\n") == role
+
+
+def test_a_commissioners_report_to_the_panel_is_credited_to_the_commissioner() -> None:
+    text = (
+        "NORTHSHIRE POLICE AND CRIME PANEL\n3 March 2025\n\nREPORT OF THE POLICE AND CRIME COMMISSIONER\n\n"
+        "RURAL CRIME\n\nBackground\n1. Thefts of quad bikes fell by a third after the farm watch scheme began.\n\n"
+        "Next steps\n2. The Commissioner will ask the Chief Constable to report on livestock worrying by June.\n"
+    )
+    parsed = parse_text("northshire-panel_2025-03-03_report.txt", text)
+    body = [p for p in parsed.passages if "quad bikes" in p.text or "livestock" in p.text]
+    assert body and all([s.role for s in p.speakers] == ["PCC"] for p in body)
