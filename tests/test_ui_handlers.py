@@ -431,3 +431,14 @@ def test_exports_are_bounded_in_number(state: h.AppState, tmp_path: Path) -> Non
     for _ in range(h.EXPORTS_KEPT + 8):
         h.write_exports(state.records, view, tmp_path)
     assert len(list(tmp_path.iterdir())) == h.EXPORTS_KEPT
+
+
+def test_the_sentence_with_most_of_the_words_searched_for_is_marked_in_a_long_passage() -> None:
+    text = ("The PCC asked about victim satisfaction. The CC said 101 calls were answered faster this quarter. "
+            "He added that 999 demand had risen.")
+    shown = h.highlight_passage(text, h.query_terms("101 calls"))
+    assert re.search(r'<span class="best"[^>]*>The CC said <mark>101</mark> <mark>calls</mark>[^<]*quarter\.</span>', shown)
+    assert text_of(shown) == text
+    # One sentence, or no sentence holding two of the words: nothing to point at.
+    assert 'class="best"' not in h.highlight_passage("The CC said 101 calls were answered.", h.query_terms("101 calls"))
+    assert 'class="best"' not in h.highlight_passage(text, h.query_terms("victim burglary"))

@@ -91,6 +91,7 @@ CSS = """
 blockquote.passage, blockquote.quote { margin: .4rem 0; padding: .3rem .7rem; border-left: 3px solid var(--border-color-accent, #888);
   white-space: pre-wrap; }
 mark { background: #ffe066; color: #111; padding: 0 .1em; border-radius: 2px; }
+.best { background: rgba(255, 224, 102, .22); box-shadow: 0 0 0 2px rgba(255, 224, 102, .22); border-radius: 2px; }
 .here { text-decoration: underline; text-decoration-thickness: 2px; text-underline-offset: 3px; background: rgba(255, 224, 102, .25); }
 details.context summary, details.items summary { cursor: pointer; color: var(--link-text-color, #1d4ed8); margin: .3rem 0; }
 .item-text { white-space: pre-wrap; max-height: 28rem; overflow: auto; padding: .5rem; border: 1px solid var(--border-color-primary);

@@ -36,7 +36,7 @@ from indexer.roles import canonical_role, role_title
 from indexer.store import LoadedIndex
 from search.answer import NO_ANSWER, Answer, answer
 from search.engine import Hit, Searcher, SearchResult, topic_terms
-from indexer.sentences import readable
+from indexer.sentences import readable, sentence_spans
 from search.labels import meeting_label
 from search.filters import DOCUMENT_KINDS, Filters, filter_mask
 from search.ledger import STATUSES, LedgerEntry
@@ -202,6 +202,26 @@ def highlight(text: str, terms: Iterable[str]) -> str:
     return "".join(out)
 
 
+def highlight_passage(text: str, terms: Iterable[str]) -> str:
+    """`highlight`, with the sentence holding most of the query's words marked as the one
+    to read first: a passage is a section of an agenda item, often several paragraphs."""
+    terms = frozenset(terms)
+    spans = sentence_spans(text)
+    best, best_count = None, 0
+    for start, end in spans:
+        count = len(terms & {_stem(w) for w in _WORD_RE.findall(text[start:end])})
+        if count > best_count:
+            best, best_count = (start, end), count
+    if best is None or len(spans) < 2 or best_count < min(2, len(terms)):
+        return highlight(text, terms)
+    start, end = best
+    return (
+        highlight(text[:start], terms)
+        + f'<span class="best" title="the sentence with most of the words searched for">{highlight(text[start:end], terms)}</span>'
+        + highlight(text[end:], terms)
+    )
+
+
 @dataclass(frozen=True)
 class ItemContext:
     heading: str
@@ -352,7 +372,7 @@ def render_card(
         f'<p class="item">{esc(item_label(p))}</p>'
         f'<p class="speaker"><span class="k">Speaker:</span> {esc(speakers_label(p.speakers))}</p>'
         f'<p class="kind"><span class="k">Record:</span> {esc(record_type(p.document_kind))} — {esc(p.document_title)}</p>'
-        f'<blockquote class="passage">{highlight(readable(p.text), terms)}</blockquote>'
+        f'<blockquote class="passage">{highlight_passage(readable(p.text), terms)}</blockquote>'
         f"{details}"
         f'<p class="source">Source: {esc(p.source)} · characters {p.start:,}–{p.end:,}{esc(ranks)}'
         + (f" · also published in {esc(', '.join(p.also_in))}" if p.also_in else "")
