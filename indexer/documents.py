@@ -284,11 +284,30 @@ def _roster_region(lines: list[Line], i: int, stop: int, value: str) -> tuple[li
         if LABEL_RE.match(line.text) or NUMBER_RE.match(line.text) or re.match(r"^#{1,6}\s+\d", s) or URL_LINE_RE.match(s):
             break
         if region and not is_roster_line(s) and not _continues_entry(" ".join(r.text for r in region), s):
-            break
+            sentence = _attendance_sentence(lines, j, stop)
+            if not sentence:
+                break
+            # "Keith Ormsby (…), Ruth Lingard (…) and … attended the meeting.", as one line: its
+            # entries never join the line above.
+            region.append(Line(" ".join(ln.stripped for ln in sentence), sentence[0].start, sentence[-1].end))
+            j += len(sentence)
+            continue
         region.append(line)
         j += 1
     # Trailing blank lines are consumed with the block.
     return region, j
+
+
+def _attendance_sentence(lines: list[Line], j: int, stop: int) -> list[Line]:
+    """The lines of a paragraph from `j` that names people who "attended the meeting" (or
+    "were also present"), wrapped however the page wrapped it; empty if it is not one."""
+    from indexer.roster import ATTENDED_RE, is_roster_line
+
+    k = j
+    while k < stop and lines[k].stripped and k - j < 8:
+        k += 1
+    joined = " ".join(ln.stripped for ln in lines[j:k])
+    return lines[j:k] if ATTENDED_RE.search(joined) and is_roster_line(joined) else []
 
 
 def _continues_entry(region: str, line: str) -> bool:

@@ -59,6 +59,13 @@ OWNER_AFTER_RE = re.compile(r"\s*(?:,\s*|\(\s*|\s+(?:of|for|to)\s+)(?:the\s+)?(?
 # "Tom Reed (TR) Chief Constable", "Tom Reed (TR) – Chief Constable": initials between name and office.
 INITIALS_ENTRY_RE = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<initials>[A-Z]{2,4})\)\s*[–—:,-]?\s*(?P<role>[^()]*)$")
 # "Chair: Cllr Ann Bell".
+# "… and Assistant Chief Constable Daniel Marrick attended the meeting.": the sentence's end
+# is no part of the last name.
+ATTENDED_RE = re.compile(
+    r"\s+(?:also\s+)?(?:attended(?:\s+the\s+meeting)?|(?:was|were)\s+(?:also\s+)?(?:present|in\s+attendance))\s*\.?\s*$",
+    re.I)
+# A description before a titled name: "Independent Co-opted Member Mrs J. Fairburn".
+DESCRIBED_NAME_RE = re.compile(rf"^[A-Z][\w-]*(?:\s+[\w-]+){{0,4}}?\s+(?P<name>{HONORIFIC_PATTERN}\s.+)$")
 ROLE_COLON_RE = re.compile(r"^(?P<role>[^:]{2,60}):\s*(?P<name>.+)$")
 # Table cells: a pipe, a tab, or a wide gap between columns.
 CELL_SPLIT_RE = re.compile(r"\s*\|\s*|\t+|\s{3,}")
@@ -392,6 +399,9 @@ def _paren_entry(entry: str) -> RosterEntry | None:
     name, bracketed = m.group("name"), m.group("role").strip()
     # "Chief Executive, OPCC": the office, then whose.
     office = _office(bracketed)
+    described = DESCRIBED_NAME_RE.match(name)
+    if described and not _name_ok(name) and _name_ok(described.group("name")):
+        name = described.group("name")  # "Independent Co-opted Member Mrs J. Fairburn (Chairman)"
     if not _name_ok(name) or clean_name(name).isupper():  # "OPCC (CE)" is no one's name
         first = _role_first(name)
         if first is None:
@@ -458,7 +468,7 @@ def parse_entry(entry: str) -> RosterEntry | None:
     """One attendee as read from its entry, or None if the text is not a person."""
     if _table_row(entry):
         return _cells(_row_text(entry))  # a row's cells are read as cells, never as one name
-    entry = clean_inline(entry)
+    entry = ATTENDED_RE.sub("", clean_inline(entry))
     if _shouting(entry):
         entry = _ordinary_case(entry)
     for reader in ENTRY_READERS:

@@ -21,6 +21,8 @@ from indexer.vocabulary import DocumentKind
         ("Nina Ellwood, DCC (Temporary)", "Nina Ellwood", "DCC", None),
         ("Fiona Castell (FC) | Police and Crime Commissioner", "Fiona Castell", "PCC", "FC"),
         ("COUNCILLOR H DUNMORE (CHAIRMAN)", "H Dunmore", "Chair", None),
+        ("Independent Co-opted Member Mrs J. Fairburn (Chairman)", "J. Fairburn", "Chair", None),
+        ("Assistant Chief Constable Daniel Marrick attended the meeting.", "Daniel Marrick", "ACC", None),
     ],
 )
 def test_entry_forms(entry: str, name: str, role: str | None, initials: str | None) -> None:
@@ -72,3 +74,21 @@ def test_apologies_sentence_lists_who_sent_them() -> None:
     text = "Wiltshire Police and Crime Panel\n\nMinutes\n\nPresent: Cllr A Moss (Chair)\n\nApologies were received from Councillor Bethan Lowe and Mr Kieran Ashdown.\n\n1. Budget\nAgreed.\n"
     attendees = parse_text("m.txt", text).documents[0].attendees
     assert [(a.name, a.status) for a in attendees] == [("A Moss", "present"), ("Bethan Lowe", "apologies"), ("Kieran Ashdown", "apologies")]
+
+
+def test_people_who_attended_the_meeting_are_read_from_the_sentence_that_says_so() -> None:
+    text = (
+        "NORTHSHIRE POLICE AND CRIME PANEL\n\nMINUTES OF THE MEETING HELD ON FRIDAY, 7TH MARCH, 2025\n\n"
+        "PRESENT:\n\nCouncillors Abbott, Greaves and Whitby\n\n"
+        "Keith Ormsby (Police and Crime Commissioner), Ruth Lingard (Chief Executive,\n"
+        "Office of the Police and Crime Commissioner) and Assistant Chief Constable\n"
+        "Daniel Marrick attended the meeting.\n\n"
+        "Apologies for absence were received from Councillor Pennock.\n\n"
+        "12/25   MINUTES\n\n        Agreed.\n"
+    )
+    attendees = parse_text("m.txt", text).documents[0].attendees
+    assert [(a.name, a.role, a.status) for a in attendees] == [
+        ("Abbott", "Member", "present"), ("Greaves", "Member", "present"), ("Whitby", "Member", "present"),
+        ("Keith Ormsby", "PCC", "present"), ("Ruth Lingard", "CE", "present"), ("Daniel Marrick", "ACC", "present"),
+        ("Pennock", None, "apologies"),
+    ]
