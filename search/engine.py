@@ -229,16 +229,7 @@ class Searcher:
         weight = {"defined": 1.0, "same": self.config.synonym_weight, "related": self.config.expansion_weight}
         widening = [(e.alternatives, weight[e.kind]) for e in widened]
         vector = self._embed(self.dense_query(text, widened)) if mode in ("hybrid", "dense") else None
-        if isinstance(self.backend, EmbeddedBackend):
-            ranked = self.backend.search(text, vector, depth, mode=mode, mask=mask, expansions=widening)
-        else:
-            ranked = self.backend.search(
-                text, vector, depth, where(understood.filters, self.passages), mode=mode, expansions=widening
-            )
-        # A passage the backend holds but this index folder does not (written by another
-        # index) is skipped rather than shown without its record.
-        lexical = [(self._rows[i], s) for i, s in ranked.lexical if i in self._rows]
-        dense = [(self._rows[i], s) for i, s in ranked.dense if i in self._rows]
+        lexical, dense = self._ranked(text, vector, depth, mode, understood.filters, mask, widening)
         lex_score = dict(lexical)
         den_score = dict(dense)
         rankings: dict[str, Sequence[int]] = {}
@@ -247,9 +238,19 @@ class Searcher:
         if mode in ("hybrid", "dense"):
             rankings["dense"] = [r for r, _ in dense]
         weights = {"lexical": 1.0, "dense": self.config.dense_weight}
+        if understood.filters.speaker is not None and read_intent(query).promised:
+            # "What did the CC promise …": the actions a meeting minuted ("Force: provide …",
+            # "RESOLVED … a further update") name no speaker, so the speaker filter alone
+            # would never show them. They join as their own list, ranked by the topic.
+            owned = self._minuted_actions(text, vector, depth, mode, understood.filters, widening)
+            if owned:
+                rankings["actions"] = owned
+                weights["actions"] = 1.0
+                understood = replace(understood, notes=understood.notes + (
+                    "with the actions minuted at those meetings, whoever they name",))
         closest: dict[int, float] = {}
         if mode == "hybrid" and vector is not None:
-            candidates = [r for name in ("lexical", "dense") for r in rankings.get(name, [])]
+            candidates = [r for name in ("lexical", "dense", "actions") for r in rankings.get(name, [])]
             closest = self.sentence_scores(vector, candidates)
         if closest and self.config.sentence_weight > 0 and self._lexical_weak(text, rankings.get("lexical", [])):
             # The question's words are not the records' words: let the passage holding the
@@ -282,6 +283,34 @@ class Searcher:
         if sort == "date":
             hits.sort(key=lambda h: (h.passage.meeting_date or date.min, h.passage.start))
         return SearchResult(query, understood, weak, tuple(hits), matched, notice)
+
+    def _ranked(self, text: str, vector: np.ndarray | None, depth: int, mode: str, filters: Filters,
+                mask: np.ndarray, widening: Sequence[tuple[Sequence[str], float]]) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        """(row, score) lists from BM25 and the embeddings, best first, over the passages the
+        filters allow (`mask` for the embedded index, the same constraints as payload
+        conditions for another backend)."""
+        if isinstance(self.backend, EmbeddedBackend):
+            ranked = self.backend.search(text, vector, depth, mode=mode, mask=mask, expansions=widening)
+        else:
+            ranked = self.backend.search(text, vector, depth, where(filters, self.passages), mode=mode, expansions=widening)
+        # A passage the backend holds but this index folder does not (written by another
+        # index) is skipped rather than shown without its record.
+        lexical = [(self._rows[i], s) for i, s in ranked.lexical if i in self._rows]
+        dense = [(self._rows[i], s) for i, s in ranked.dense if i in self._rows]
+        return lexical, dense
+
+    def _minuted_actions(self, text: str, vector: np.ndarray | None, depth: int, mode: str, filters: Filters,
+                         widening: Sequence[tuple[Sequence[str], float]]) -> list[int]:
+        """Passages holding an action or its update, within every filter but the speaker's,
+        by the fusion of their BM25 and embedding ranks."""
+        unspoken = replace(filters, speaker=None)
+        allowed = filter_mask(self.passages, unspoken, date_ranges=self.date_ranges)
+        allowed[[r for r in range(len(self.passages)) if r not in self.action_rows]] = False
+        if not allowed.any():
+            return []
+        lexical, dense = self._ranked(text, vector, depth, mode, unspoken, allowed, widening)
+        lists = {"lexical": [r for r, _ in lexical if r in self.action_rows], "dense": [r for r, _ in dense if r in self.action_rows]}
+        return [h.index for h in rrf(lists, k=self.config.rrf_k, weights={"lexical": 1.0, "dense": self.config.dense_weight})]
 
     def _meeting_dates(self, understood: Understood) -> list[date]:
         """The dates of the meetings of the asked body, kind and area, whoever spoke."""

@@ -76,3 +76,12 @@ def test_promises_rank_the_actions_and_their_updates(fake_searcher):
 def test_change_questions_draw_on_several_meetings(fake_searcher):
     result = fake_searcher.search("How did knife crime change between 2019 and 2025?")
     assert len({h.passage.meeting_date for h in result.hits[:5]}) >= 3
+
+
+def test_what_an_office_promised_includes_the_actions_the_meeting_minuted(fake_searcher) -> None:
+    promised = fake_searcher.search("What did the Chief Constable promise on how cash seized under POCA is distributed?", k=10)
+    listed = [h for h in promised.hits if "cash seized under POCA is distributed" in h.passage.text]
+    assert listed and any(not h.passage.speakers for h in listed)  # "Force: include information …", no speaker
+    assert any("actions minuted" in note for note in promised.understood.notes)
+    said = fake_searcher.search("What did the Chief Constable say about cash seized under POCA?", k=10)
+    assert said.hits and all(any(s.role == "CC" for s in h.passage.speakers) for h in said.hits)
