@@ -230,9 +230,12 @@ def test_attribution_undefined_when_nothing_is_found() -> None:
 # --- the shipped question set -------------------------------------------------------
 
 
-def test_shipped_question_set_is_valid() -> None:
+# (eval/paraphrase.jsonl has no reference answers and types of its own; eval.tune and the
+# eval tests read it.)
+@pytest.mark.parametrize("name", ["questions.jsonl", "heldout.jsonl"])
+def test_shipped_question_set_is_valid(name: str) -> None:
     from eval.validate import Corpus, validate
 
-    path = ROOT / "eval" / "questions.jsonl"
+    path = ROOT / "eval" / name
     problems = validate(path.read_text(encoding="utf-8").splitlines(), str(path), Corpus(ROOT / "corpus"))
     assert [str(p) for p in problems if not p.warning] == []
