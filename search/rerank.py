@@ -26,12 +26,12 @@ import numpy as np
 
 from indexer.errors import ScrutinyError
 from indexer.records import Passage
+from indexer.vocabulary import MEETING_KINDS
 
 MODEL_PATH = Path(__file__).resolve().parent / "rerank.json"
 
 # The fused lists' ranks enter as 1 / (RANK_K + rank), as in fusion at rrf_k = 10.
 RANK_K = 10
-MEETING_KINDS = frozenset({"minutes", "meeting notes"})
 
 FEATURES = (
     "lexical_rank",  # 1 / (10 + rank) in the BM25 list, 0 when absent
