@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from indexer.errors import ScrutinyError
-from indexer.lexical import tokenize
+from indexer.lexical import phrase_words, tokenize
+from indexer.vocabulary import LIGHT_VERBS
 
 DEFINITION_RE = re.compile(r"((?:[A-Za-z][\w'’\-]*[ \t]+){1,9}?)\(([A-Z][A-Za-z&]{1,9})\)")
 SMALL = {"of", "and", "the", "for", "in", "on", "to", "&", "a", "an", "at", "by", "with"}
@@ -164,6 +165,14 @@ def _stems(phrase: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=16384)
+def _words(phrase: str) -> tuple[str, ...]:
+    return tuple(phrase_words(phrase))
+
+
+LIGHT_VERB_STEMS = frozenset(tokenize(" ".join(LIGHT_VERBS)))
+
+
+@lru_cache(maxsize=16384)
 def _acronym_pattern(abbr: str) -> re.Pattern[str]:
     # Capitals as written ("DA", not "da"), a plural allowed: "PCSOs", "OCGs".
     return re.compile(rf"(?<![\w&]){re.escape(abbr)}s?(?![\w&])")
@@ -185,6 +194,17 @@ def expansions(
     the phrases it stands for; alternatives already in the query are left out."""
     vocabulary = vocabulary or load_vocabulary()
     stems = tokenize(query)
+    words = phrase_words(query)
+
+    def in_query(term: str) -> bool:
+        # Found by its stems, small words aside ("keeping the officers" holds "keeping
+        # officers"), unless those leave only a light verb: "get through", "take off", "turn
+        # up" are found word for word, not in every "get", "take" or "turn".
+        needle = _stems(term)
+        if len(needle) == 1 and needle[0] in LIGHT_VERB_STEMS and len(_words(term)) > 1:
+            return _contains(words, _words(term))
+        return _contains(stems, needle)
+
     found: dict[tuple[tuple[str, ...], str], tuple[str, list[str]]] = {}
 
     def add(term: str, alternatives: Iterable[str], kind: str) -> None:
@@ -199,13 +219,13 @@ def expansions(
     for abbr, long_form, kind in pairs:
         if _acronym_in(query, abbr):
             add(abbr, [long_form], kind)
-        elif _contains(stems, _stems(long_form)):
+        elif in_query(long_form):
             add(long_form, [abbr], kind)
     for group in vocabulary.synonyms:
         for phrase in group:
-            if _contains(stems, _stems(phrase)):
+            if in_query(phrase):
                 add(phrase, [p for p in group if p != phrase], "same")
     for term, targets in vocabulary.related.items():
-        if _contains(stems, _stems(term)):
+        if in_query(term):
             add(term, targets, "related")
     return tuple(Expansion(term, tuple(alts), kind) for (_, kind), (term, alts) in found.items())

@@ -75,6 +75,18 @@ def tokenize(text: str) -> list[str]:
     return list(_stemmer().stemWords(kept)) if kept else []
 
 
+def phrase_words(text: str) -> list[str]:
+    """The words of `text` stemmed as `tokenize` stems them, stopwords kept: for matching a
+    phrase word for word where its small words carry the meaning ("hang up", "get through",
+    "on hold" are not "hang", "get", "hold").
+
+    >>> phrase_words("Getting through to 101")
+    ['get', 'through', 'to', '101']
+    """
+    words = _WORD_RE.findall(_POSSESSIVE_RE.sub("", text.casefold()))
+    return list(_stemmer().stemWords(words)) if words else []
+
+
 def top_k(scores: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The k best of the `allowed` rows, best first, ties broken by row number."""
     ids = np.flatnonzero(allowed)

@@ -79,6 +79,13 @@ CHANGE_WORDS: tuple[tuple[str, ...], ...] = (
      "reduced", "down", "lower", "cut"),
     ("rise", "rose", "risen", "increase", "increased", "grow", "grew", "growth", "up", "higher"),
 )
+# Verbs that say little without their particle: "get through", "take off", "turn up" mean
+# nothing of "get", "take" or "turn" alone, so a phrase of one of them and small words is
+# matched word for word (indexer.glossary).
+LIGHT_VERBS: tuple[str, ...] = (
+    "get", "got", "getting", "take", "taken", "taking", "took", "come", "came", "go", "going", "went",
+    "turn", "let", "put", "make", "made", "hold", "keep", "give", "given", "set",
+)
 # Their present forms, for "what did the CC tell the PCC about …".
 ADDRESSEE_VERBS_PRESENT: tuple[str, ...] = (
     "tell", "inform", "advise", "brief", "report to", "answer", "assure", "update", "remind", "show", "give",

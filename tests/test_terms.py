@@ -164,3 +164,14 @@ def test_the_search_says_what_else_it_searched_for(fake_searcher):
     result = fake_searcher.search("What is being done about domestic violence?", mode="lexical")
     assert "also searched: domestic violence → domestic abuse" in result.understood.notes
     assert not any(n.startswith("also searched") for n in fake_searcher.search("Taser uplift").understood.notes)
+
+
+def test_a_phrase_of_a_light_verb_is_found_word_for_word_and_others_by_their_stems():
+    def terms(query: str) -> set[str]:
+        return {e.term for e in expansions(query)}
+
+    assert "get through" in terms("Can people get through to 101 quickly?")
+    assert "get through" not in terms("Are shoplifters getting caught and charged?")  # not every "get"
+    assert "take off" not in terms("Why does it take so long to get a check back?")
+    # Other phrases still skip the small words inside the question: "children being groomed".
+    assert "children groomed" in terms("What about children being groomed?")
