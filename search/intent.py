@@ -37,7 +37,7 @@ ASKED_RE = re.compile(
     re.I,
 )
 PROMISED_RE = re.compile(
-    r"\b(?:promis\w*|pledg\w*|commit(?:ted|ment|ments)|undert(?:ook|aken|aking|ake)|agreed to|"
+    r"\b(?:promis\w*|pledg\w*|commit(?:s|ted|ment|ments)?|undert(?:ook|aken|aking|ake)|agreed to|offer(?:s|ed)?|"
     r"follow(?:ed)?[- ]up|deliver(?:ed)?|discharged|report(?:ed)? back|carried out|"
     r"ever (?:given|provided|done|received|sent|happened))\b",
     re.I,

@@ -18,6 +18,8 @@ from search.intent import Intent, boost, member_asks, read_intent, spread
         ("questions from Cllr Hook on rural crime", Intent(asked=True)),
         ("Was the firearms licensing audit ever delivered?", Intent(promised=True)),
         ("What was promised about drink driving figures?", Intent(promised=True)),
+        ("What update did the CC offer on Crimestoppers?", Intent(promised=True)),
+        ("What did the Commissioner commit to bring back to the Panel?", Intent(promised=True)),
         ("How did 101 answering change between 2019 and 2025?", Intent(change=True)),
         ("PCSO numbers 2019 and 2024", Intent(change=True)),
         ("What is being done about domestic violence?", Intent()),
