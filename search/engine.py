@@ -304,8 +304,7 @@ class Searcher:
         """Passages holding an action or its update, within every filter but the speaker's,
         by the fusion of their BM25 and embedding ranks."""
         unspoken = replace(filters, speaker=None)
-        allowed = filter_mask(self.passages, unspoken, date_ranges=self.date_ranges)
-        allowed[[r for r in range(len(self.passages)) if r not in self.action_rows]] = False
+        allowed = filter_mask(self.passages, unspoken, date_ranges=self.date_ranges) & self.action_mask
         if not allowed.any():
             return []
         lexical, dense = self._ranked(text, vector, depth, mode, unspoken, allowed, widening)
@@ -392,6 +391,13 @@ class Searcher:
             row for row, p in enumerate(self.passages)
             if any(start < p.end and p.start < end for start, end in spans.get(p.source, ()))
         )
+
+    @cached_property
+    def action_mask(self) -> np.ndarray:
+        """`action_rows` as one bool per passage, for filtering."""
+        mask = np.zeros(len(self.passages), dtype=bool)
+        mask[sorted(self.action_rows)] = True
+        return mask
 
     def _lexical_weak(self, text: str, lexical_ids: Sequence[int]) -> bool:
         """BM25's best passage holds under `weak_lexical` of the query's topic words (by
