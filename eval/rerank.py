@@ -64,10 +64,7 @@ def examples(searcher: Searcher, questions: Sequence[dict[str, Any]], manifest: 
             for row, features in zip(recorder.rows, recorder.features):
                 passage = searcher.passages[row]
                 hit = {"source": passage.source, "text": passage.text}
-                relevant = any(
-                    metrics.is_relevant(passage.text, g["quote"]) and metrics._source_ok(hit, g, manifest)
-                    for g in q["relevant"]
-                )
+                relevant = any(rank is not None for rank in metrics.first_match_ranks([hit], q["relevant"], 1, manifest))
                 xs.append(features)
                 ys.append(float(relevant))
     finally:

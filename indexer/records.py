@@ -145,12 +145,16 @@ class Passage:
         return start, tuple(self.speakers[i] for i in who if i < len(self.speakers))
 
     @property
+    def heading(self) -> str:
+        """The agenda item's title and the section's: "Public contact — Freedom of Information Requests"."""
+        return " — ".join(h for h in (self.item_title, self.section) if h)
+
+    @property
     def index_text(self) -> str:
         """What BM25 and the embedder see: the passage under its agenda item and section,
         so a heading ("Tackle violence against women and girls") counts for every passage
         beneath it."""
-        heading = " — ".join(h for h in (self.item_title, self.section) if h)
-        return f"{heading}\n{self.text}" if heading else self.text
+        return f"{self.heading}\n{self.text}" if self.heading else self.text
 
 
 @dataclass(frozen=True)

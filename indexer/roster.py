@@ -58,7 +58,6 @@ OFFICE_WORDS_RE = re.compile(
 OWNER_AFTER_RE = re.compile(r"\s*(?:,\s*|\(\s*|\s+(?:of|for|to)\s+)(?:the\s+)?(?:OPCC|OPFCC|PCC|PFCC|Office\s+of\s+the\s+[^()]+)\)?\s*$", re.I)
 # "Tom Reed (TR) Chief Constable", "Tom Reed (TR) – Chief Constable": initials between name and office.
 INITIALS_ENTRY_RE = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<initials>[A-Z]{2,4})\)\s*[–—:,-]?\s*(?P<role>[^()]*)$")
-# "Chair: Cllr Ann Bell".
 # "… and Assistant Chief Constable Daniel Marrick attended the meeting.": the sentence's end
 # is no part of the last name.
 ATTENDED_RE = re.compile(
@@ -66,6 +65,7 @@ ATTENDED_RE = re.compile(
     re.I)
 # A description before a titled name: "Independent Co-opted Member Mrs J. Fairburn".
 DESCRIBED_NAME_RE = re.compile(rf"^[A-Z][\w-]*(?:\s+[\w-]+){{0,4}}?\s+(?P<name>{HONORIFIC_PATTERN}\s.+)$")
+# "Chair: Cllr Ann Bell".
 ROLE_COLON_RE = re.compile(r"^(?P<role>[^:]{2,60}):\s*(?P<name>.+)$")
 # Table cells: a pipe, a tab, or a wide gap between columns.
 CELL_SPLIT_RE = re.compile(r"\s*\|\s*|\t+|\s{3,}")

@@ -211,11 +211,6 @@ def _questions_before(hits: tuple[Hit, ...]) -> dict[tuple[str, int], list[str]]
     return out
 
 
-def _heading(p: Passage) -> str:
-    """The agenda item's title and the section's: "Public contact — Freedom of Information Requests"."""
-    return " — ".join(h for h in (p.item_title, p.section) if h)
-
-
 def _action_weight(p: Passage) -> float:
     """How much a passage is the meeting's own list of actions: 1 for an actions section or
     table, none for the report on the previous meeting's actions, a little otherwise."""
@@ -336,7 +331,7 @@ def _quoted_answer(searcher: Searcher, question: str, asked: str, result: Search
         # question it answers ("The PCC sought an update on victimless prosecutions").
         # So does a sentence of an agenda item its title names ("Violence against women
         # and girls": "A Member questioned what work was being undertaken …").
-        context = [sentence, _heading(hit.passage)] + asked_before.get((hit.passage.id, offset), [])
+        context = [sentence, hit.passage.heading] + asked_before.get((hit.passage.id, offset), [])
         carried = max(
             max(support(t, [sentence], glossary, alternatives), REPLY_CREDIT * support(t, context, glossary, alternatives))
             for t in part_terms
@@ -377,7 +372,7 @@ def _quoted_answer(searcher: Searcher, question: str, asked: str, result: Search
     if not chosen:
         return _refusal(question, result, who)
     context = [q for item in chosen for q in asked_before.get((item[4].passage.id, item[2]), [])]
-    context += [_heading(item[4].passage) for item in chosen]
+    context += [item[4].passage.heading for item in chosen]
     found = support(terms, [item[3] for item in chosen] + context, glossary, alternatives)
     def on_topic(sentence: str) -> bool:
         # Enough of the subject that a year beside it dates the answer, not a passing "increase".

@@ -402,8 +402,8 @@ class Searcher:
     def _lexical_weak(self, text: str, lexical_ids: Sequence[int]) -> bool:
         """BM25's best passage holds under `weak_lexical` of the query's topic words (by
         IDF), or BM25 found nothing."""
-        if not len(lexical_ids):
-            return True
+        if not len(lexical_ids) or self.config.weak_lexical > 1:
+            return True  # above 1 every question counts as weak: no need to measure
         row = int(lexical_ids[0])
         top = Hit(self.passages[row], row, 0.0, None, None, None, None)
         return self.coverage(text, [top]) < self.config.weak_lexical
@@ -434,9 +434,8 @@ class Searcher:
         found = self._words.get(row)
         if found is None:
             p = self.passages[row]
-            heading = " ".join(h for h in (p.item_title, p.section) if h)
             found = PassageWords(
-                frozenset(tokenize(p.text)), frozenset(tokenize(heading)),
+                frozenset(tokenize(p.text)), frozenset(tokenize(p.heading)),
                 tuple(frozenset(tokenize(p.text[a:b])) for a, b in sentence_spans(p.text)),
             )
             if len(self._words) > 50_000:
