@@ -687,6 +687,25 @@ def _areas(text: str, known_areas: Sequence[str]) -> tuple[str, str | None, list
     return _remove(text, [span for span, _ in hits]), found[0], [f"area: {found[0]}"]
 
 
+# A clause that only sets the scene for the question's own subject: "what did the OPCC
+# undertake after the Chief Constable reported on 101" asks what the OPCC did, so the CC
+# there is no speaker. Only where a main clause with its own subject comes before it.
+_SUBORDINATE_BEFORE = re.compile(
+    r"\b(?:after|before|once|following|because|since|until|although|though|when|while"
+    r"|whereas)\s+$",
+    re.IGNORECASE,
+)
+_MAIN_CLAUSE = re.compile(
+    r"\b(?:did|does|do|has|have|had|will|would|was|were|is|are)\s+(?:not\s+)?[\w’'-]+",
+    re.IGNORECASE,
+)
+
+
+def _in_subordinate_clause(text: str, start: int) -> bool:
+    before = text[:start]
+    return bool(_SUBORDINATE_BEFORE.search(before)) and bool(_MAIN_CLAUSE.search(before))
+
+
 def _speakers(text: str, known_names: Sequence[str]) -> tuple[str, str | None, list[str]]:
     patterns = _speaker_patterns(tuple(known_names))
     spans: list[tuple[int, int]] = []
@@ -694,6 +713,8 @@ def _speakers(text: str, known_names: Sequence[str]) -> tuple[str, str | None, l
     for pattern in patterns.phrases:
         for m in pattern.finditer(text):
             if any(s < m.end() and m.start() < e for s, e in spans):
+                continue
+            if _in_subordinate_clause(text, m.start()):
                 continue
             spans.append(m.span())
             values.extend(v for v in _ref_values(m["refs"], patterns) if v not in values)

@@ -91,6 +91,10 @@ def test_board_without_known_bodies_keeps_the_words() -> None:
         ("CC: 101 calls", "CC", "101 calls"),
         ("What did the PCC ask the CC about rape solved rates?", "PCC", "rape solved rates"),
         ("What did the Chair ask?", "Chair", ""),
+        # an office in a clause setting the scene is not the speaker the question asks about
+        ("What did the PCC promise after the CC said response times had fallen?", "PCC",
+         "promise after the CC said response times had fallen"),
+        ("What did the CC say about drones when the PCC asked?", "CC", "drones when the PCC asked"),
     ],
 )
 def test_speaker(query: str, speaker: str, text: str) -> None:
@@ -114,6 +118,7 @@ def test_speaker(query: str, speaker: str, text: str) -> None:
         "the Information Commissioner on data protection",
         "What did Smyth say about drones",  # an unknown name without a title
         "What did Kent Police say about drones",
+        "what did the OPCC undertake after the Chief Constable reported on 101 calls",
     ],
 )
 def test_no_speaker(query: str) -> None:
