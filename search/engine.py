@@ -173,6 +173,12 @@ class Searcher:
             # An explicit date range replaces the one read from the query, whole.
             understood = replace(understood, filters=replace(understood.filters, since=None, until=None),
                                  notes=tuple(n for n in understood.notes if not n.startswith(("since", "until", "date"))))
+        elif understood.filters.until is not None and read_intent(query).followed_up:
+            # "What was promised in June 2023, and was it delivered?": the answer's second
+            # half is minuted at the meetings after.
+            understood = replace(understood, filters=replace(understood.filters, until=None), notes=tuple(
+                "until: any later meeting, where what came of it is recorded" if n.startswith("until") else n
+                for n in understood.notes))
         return merge(understood, filters)
 
     def search(

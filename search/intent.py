@@ -42,6 +42,17 @@ PROMISED_RE = re.compile(
     r"ever (?:given|provided|done|received|sent|happened))\b",
     re.I,
 )
+# "… and was it delivered?", "did that actually arrive?", "did it follow through": the
+# outcome of a promise lies at later meetings than the one the question dates.
+FOLLOW_UP_RE = re.compile(
+    r"\b(?:did|was|were|has|have|had|is|are)\s+(?:it|that|this|they|these|those|anything"
+    r"|the\s+(?:promise|action|update|commitment|offer|report|work)s?)\s+"
+    r"(?:(?:actually|ever|really|then|since|now|yet|been|get|got)\s+){0,2}"
+    r"(?:deliver(?:ed)?|done|kept|honou?red|carried\s+out|completed?|discharged|arrived?"
+    r"|happen(?:ed)?|provided|sent|received|followed\s+up|follow(?:ed)?\s+through)\b"
+    r"|\b(?:follow(?:ed)?\s+through|since\s+then|later\s+(?:figures|updates?|meetings?))\b",
+    re.I,
+)
 CHANGE_RE = re.compile(
     r"\b(?:chang\w*|trends?|over (?:the )?(?:years|time)|evolv\w*|compar\w*|year on year)\b", re.I
 )
@@ -65,6 +76,7 @@ class Intent:
     asked: bool = False
     promised: bool = False
     change: bool = False
+    followed_up: bool = False  # asks what came of it later
 
     @property
     def any(self) -> bool:
@@ -78,6 +90,7 @@ def read_intent(query: str) -> Intent:
         asked=ASKED_RE.search(query) is not None,
         promised=PROMISED_RE.search(query) is not None,
         change=CHANGE_RE.search(query) is not None or len(years) >= 2,
+        followed_up=FOLLOW_UP_RE.search(query) is not None,
     )
 
 

@@ -103,7 +103,15 @@ _POINT_RIGHT = (
     rf"(?:{_STRICT}|(?<![\w£$€./,:])(?:199\d|20\d\d)(?![\w%/]|[.,:]\d|\s*[-–]\s*\d))"
 )
 
-_ONWARDS = r"(?:\s+(?:onwards?|and\s+(?:later|after|since)|or\s+later))"
+# What turns a point into a start: "2021 onwards", "from 2019 to now", "in 2019 compared with
+# the years since", "between 2019 and today".
+_ONWARDS = (
+    r"(?:\s+(?:onwards?|and\s+(?:later|after|since)|or\s+later"
+    r"|(?:(?:up\s+)?(?:to|until|till|through)|and)\s+(?:now|today|date|the\s+present(?:\s+day)?)"
+    r"|compared\s+(?:with|to)\s+(?:now|today|since|(?:later|recent)\s+years"
+    r"|the\s+(?:years?|period|time)\s+(?:since|after))"
+    r"|and\s+(?:in\s+)?the\s+(?:years?|period|time)\s+(?:since|after)))"
+)
 
 _PREP_SEMANTICS: dict[str, str] = {
     "since": "since", "from": "since", "as of": "since", "starting": "since",
@@ -112,11 +120,11 @@ _PREP_SEMANTICS: dict[str, str] = {
     "until": "until", "till": "until", "up to": "until", "up until": "until",
     "through": "until",
     "in": "within", "during": "within", "within": "within", "throughout": "within",
-    "at": "within", "on": "within",
+    "at": "within", "on": "within", "between": "within",
 }
 _PREP = (
     r"(?:since|from|as\s+of|starting|after|before|prior\s+to|earlier\s+than|until|till"
-    r"|up\s+(?:to|until)|through|in|during|within|throughout|at|on)"
+    r"|up\s+(?:to|until)|through|in|during|within|throughout|at|on|between)"
 )
 _RANGE_PREP = r"(?:between|from|in|during|within|throughout)"
 _RANGE_SEP = r"(?:\s*[-–—]\s*|\s+(?:to|until|till|through|thru|and|&)\s+)"
@@ -441,8 +449,10 @@ _TOPIC_NOUNS = (
 )
 _CAP = r"(?-i:[A-Z])"
 _HONORIFIC_NAME = rf"(?:{HONORIFIC_PATTERN}\s+)+(?:{_CAP}\.?\s+){{0,3}}{_CAP}[\w'’-]+(?:\s+{_CAP}[\w'’-]+)?"
+# "members of the public" and "a member of staff" are not the panel's Members.
 _ROLE_REF = (
     rf"(?:(?:the|a|an|our)\s+)?(?:(?:acting|temporary|interim)\s+)?(?:{role_pattern()})"
+    r"(?!\s+of\s+(?:the\s+)?(?:public|community|communities|staff|parliament|society)\b)"
 )
 
 

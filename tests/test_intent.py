@@ -87,3 +87,27 @@ def test_what_an_office_promised_includes_the_actions_the_meeting_minuted(fake_s
     assert any("actions minuted" in note for note in promised.understood.notes)
     said = fake_searcher.search("What did the Chief Constable say about cash seized under POCA?", k=10)
     assert said.hits and all(any(s.role == "CC" for s in h.passage.speakers) for h in said.hits)
+
+
+@pytest.mark.parametrize(
+    "query, followed_up",
+    [
+        ("What was promised in 2024 and was it delivered?", True),
+        ("At the June 2023 meeting the CC offered a summary - did that actually arrive?", True),
+        ("The force offered to report back in 2024; did it follow through?", True),
+        ("How many complaints were received in 2023?", False),
+        ("What did the CC say in 2019 about 101?", False),
+    ],
+)
+def test_a_question_about_what_came_of_a_promise_is_read(query, followed_up):
+    assert read_intent(query).followed_up is followed_up
+
+
+def test_what_came_of_a_dated_promise_is_looked_for_at_later_meetings(fake_searcher) -> None:
+    result = fake_searcher.search(
+        "In June 2023 the force offered a summary of the Shopkind week of action - did it actually arrive?", k=10)
+    assert result.understood.filters.since == date(2023, 6, 1) and result.understood.filters.until is None
+    assert any("received with thanks" in h.passage.text and h.passage.meeting_date > date(2023, 6, 30)
+               for h in result.hits)
+    dated = fake_searcher.search("What did the force offer in June 2023 about the Shopkind week of action?", k=10)
+    assert dated.understood.filters.until == date(2023, 6, 30)

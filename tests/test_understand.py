@@ -119,6 +119,8 @@ def test_speaker(query: str, speaker: str, text: str) -> None:
         "What did Smyth say about drones",  # an unknown name without a title
         "What did Kent Police say about drones",
         "what did the OPCC undertake after the Chief Constable reported on 101 calls",
+        "Have members of the public made complaints about the commissioner himself",
+        "How often did a member of staff raise a grievance",
     ],
 )
 def test_no_speaker(query: str) -> None:
@@ -152,6 +154,11 @@ def test_role_as_object_is_not_a_speaker() -> None:
     "query, since, until, text",
     [
         ("knife crime since 2019", "2019-01-01", None, "knife crime"),
+        ("How much was unspent in 2019 compared with the years since?", "2019-01-01", None, "How much was unspent"),
+        ("underspend in 2019 compared to now", "2019-01-01", None, "underspend"),
+        ("knife crime from 2019 to now", "2019-01-01", None, "knife crime"),
+        ("knife crime between 2019 and today", "2019-01-01", None, "knife crime"),
+        ("calls in 2019 and in the years since", "2019-01-01", None, "calls"),
         ("shoplifting since September 2023", "2023-09-01", None, "shoplifting"),
         ("knife crime from 2021 to 2023", "2021-01-01", "2023-12-31", "knife crime"),
         ("knife crime between 2021 and 2023", "2021-01-01", "2023-12-31", "knife crime"),
