@@ -776,6 +776,32 @@ def report_author_role(kind: str, text: str) -> str | None:
     return None
 
 
+SIGNATURE_LINE_RE = re.compile(r"^[ \t]*(?:signature|signed)\b", re.I)
+# Offices that take decisions; an officer who signs advice beside them (Chief Executive,
+# Chief Finance Officer) does not.
+DECIDING_OFFICES = frozenset({"PCC", "DPCC"})
+
+
+def decision_signatory(text: str) -> str | None:
+    """The commissioner who signs a decision record that names no decision-maker in its
+    title block: an office named on a short line in the few lines above a "Signature:" line ("POLICE AND CRIME COMMISSIONER FOR KENT", then
+    "Comments: …", then "Signature: …")."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for n, line in enumerate(lines):
+        if not SIGNATURE_LINE_RE.match(line):
+            continue
+        for above in reversed(lines[max(0, n - 6):n]):
+            label = above.rstrip(":").strip()
+            if len(label) > 80 or SIGNATURE_LINE_RE.match(label):
+                continue
+            role = office_named(label)
+            if role in DECIDING_OFFICES:
+                return role
+            if role:
+                break  # another officer's block: its signature is not the decision's
+    return None
+
+
 def office_named(who: str) -> str | None:
     """The office in "Tom Kenning, Deputy Police, Fire and Crime Commissioner (DPFCC)" or "the
     Police and Crime Commissioner"; None for a person or post that is no office."""

@@ -19,7 +19,7 @@ from indexer.documents import (
     MINUTES_BODY_RE, OWN_WORDS_RE, DateEvidence, Segment, area_of, body_from_header, decision_maker, document_kind,
     document_title,
     find_segments, header_lines, inferred_range, meeting_date, minutes_header, next_meeting_body, normalise_body,
-    pack_date, read_title_block, report_author_role, titled_body,
+    decision_signatory, pack_date, read_title_block, report_author_role, titled_body,
 )
 from indexer.layout import Block, build_blocks, capitalised_share, furniture_lines, split_lines
 from indexer.read import ExtractedText
@@ -31,6 +31,7 @@ from indexer.vocabulary import HONORIFIC_PATTERN, MEETING_KINDS, DocumentKind, f
 
 # Kinds whose numbered headings are agenda items in order, whatever their wording.
 ITEMISED_KINDS = MEETING_KINDS | {DocumentKind.AGENDA}
+DECISION_HEADING_RE = re.compile(r"^\s*(?:the\s+)?decision\s*(?::|$)", re.I)
 ACTION_TABLE_HEADER_RE = re.compile(r"^\s*status\s+owner\s+due\s*date\s*$", re.I)
 NEXT_MEETING_LINE_RE = re.compile(r"^\s*date\s+of\s+(?:the\s+)?next\b", re.I)
 ACTIONS_HEADING_RE = re.compile(r"^(?:overview|summary|schedule|list)?\s*(?:of\s+)?actions?(?:\s+(?:log|arising|list|table))?:?$", re.I)
@@ -73,7 +74,9 @@ def parse_text(source: str, text: str, manifest: ManifestRow = ManifestRow()) ->
         body = _body(kind, title_block.fields, header, top, seg_text) or normalise_body(manifest.body)
         area = area_of(top, manifest.area, source, seg_text)
         roster = parse_roster(title_block.roster, panel=kind == DocumentKind.MINUTES)
-        items, doc_paragraphs = _items_and_paragraphs(kind, blocks, roster, report_author_role(kind, seg_text))
+        author_role = report_author_role(kind, seg_text)
+        signed_by = decision_signatory(seg_text) if kind == DocumentKind.DECISION and author_role is None else None
+        items, doc_paragraphs = _items_and_paragraphs(kind, blocks, roster, author_role, signed_by)
         doc_id = f"{source}#{n}"
         doc_actions = action_parser.extract(doc_id, source, body, doc_paragraphs, blocks)
         evidence = DateEvidence(kind, title_block.fields, top, seg_text, source, manifest.date)
@@ -103,7 +106,7 @@ def parse_text(source: str, text: str, manifest: ManifestRow = ManifestRow()) ->
             start=lines[seg.first].start,
             end=lines[seg.last - 1].end,
             source_url=manifest.source_url,
-            author_role=report_author_role(kind, seg_text),
+            author_role=author_role or signed_by,
             area=area,
         )
         documents.append(document)
@@ -248,7 +251,7 @@ def _form_heading(c: SpeakerContext) -> list[Speaker]:
 
 # Tried in order for a paragraph that names no speaker; the first that finds one decides.
 SPEAKER_FALLBACKS: tuple[Callable[[SpeakerContext], list[Speaker]], ...] = (
-    _continued, _listed_under, _under_label, _authors_words, _form_heading,
+    _continued, _listed_under, _under_label, _form_heading, _authors_words,
 )
 
 
@@ -305,16 +308,23 @@ def _numbered_headings(blocks: list[Block], meeting: bool) -> set[int]:
 
 
 def _items_and_paragraphs(
-    kind: str, blocks: list[Block], roster: tuple[Attendee, ...], author_role: str | None
+    kind: str, blocks: list[Block], roster: tuple[Attendee, ...], author_role: str | None,
+    signed_by: str | None = None,
 ) -> tuple[list[AgendaItem], list[Paragraph]]:
     """Walk the blocks: numbered headings open agenda items, other headings sections."""
     meeting = kind in ITEMISED_KINDS
     headings = _numbered_headings(blocks, meeting)
     numbered_items = bool(headings)
-    author = Speaker(role=author_role, name=None, as_named="the author") if author_role else None
-    # A report's author speaks from the first paragraph in their own voice ("Welcome to my
-    # Annual Report"); a cover paper before it is the office's, in the third person.
-    author_from = next((n for n, b in enumerate(blocks) if OWN_WORDS_RE.search(b.text)), 0)
+    if signed_by:
+        # A decision known only by its signature: the summary above is its originator's
+        # paper; the signing commissioner's words begin at "DECISION".
+        author = Speaker(role=signed_by, name=None, as_named="the decision-maker")
+        author_from = next((n for n, b in enumerate(blocks) if DECISION_HEADING_RE.search(b.text)), 0)
+    else:
+        author = Speaker(role=author_role, name=None, as_named="the author") if author_role else None
+        # A report's author speaks from the first paragraph in their own voice ("Welcome to
+        # my Annual Report"); a cover paper before it is the office's, in the third person.
+        author_from = next((n for n, b in enumerate(blocks) if OWN_WORDS_RE.search(b.text)), 0)
 
     items: list[AgendaItem] = []
     paragraphs: list[Paragraph] = []

@@ -291,3 +291,22 @@ def test_passages_carry_date_body_item_and_speakers(parsed):
     assert ("CC", "Alan Pughsley") in _roles_names(p.speakers)
     undated = parsed[NOTES_2024].passages[0]
     assert undated.date_inferred and undated.meeting_date == date(2024, 6, 13)
+
+
+def test_a_decision_is_the_signing_commissioners_and_its_summary_the_originators(parsed):
+    decided = _paragraph(parsed, PACK, "To terminate the PFI contract at North Kent Police Station")
+    assert _roles_names(decided.speakers) == [("PCC", "Matthew Scott")]
+    assert decided.speakers[0].as_named == "the decision-maker"
+    summary = _paragraph(parsed, PACK, "Kent Police have suggested selling the addresses to a preferred buyer")
+    assert not summary.speakers  # the executive summary is the originator's paper, not a speech
+    advice = _paragraph(parsed, PACK, "Comments: Having had legal advice throughout")
+    assert [s.role for s in advice.speakers] == ["CE"]  # a signed officer's comment stays theirs
+
+
+def test_the_decision_maker_is_the_office_signing_beneath_the_officers():
+    from indexer.documents import decision_signatory
+
+    record = ("DECISION\nTo approve the grant.\n\nChief Finance Officer:\nComments: Affordable.\n"
+              "Signature: ...\n\nPOLICE, FIRE AND CRIME COMMISSIONER\n\nComments:\nI approve.\n\nSigned: ...\n")
+    assert decision_signatory(record) == "PCC"
+    assert decision_signatory("DECISION\nTo approve.\n\nChief Executive:\nSignature: ...\n") is None
