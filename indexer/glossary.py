@@ -196,12 +196,13 @@ def expansions(
     stems = tokenize(query)
     words = phrase_words(query)
 
-    def in_query(term: str) -> bool:
+    def in_query(term: str, name: bool = False) -> bool:
         # Found by its stems, small words aside ("keeping the officers" holds "keeping
         # officers"), unless those leave only a light verb: "get through", "take off", "turn
-        # up" are found word for word, not in every "get", "take" or "turn".
+        # up" are found word for word, not in every "get", "take" or "turn". So is a name
+        # that small words leave one word of: "no further action" is not every "action".
         needle = _stems(term)
-        if len(needle) == 1 and needle[0] in LIGHT_VERB_STEMS and len(_words(term)) > 1:
+        if len(needle) == 1 and (name or needle[0] in LIGHT_VERB_STEMS) and len(_words(term)) > 1:
             return _contains(words, _words(term))
         return _contains(stems, needle)
 
@@ -219,7 +220,7 @@ def expansions(
     for abbr, long_form, kind in pairs:
         if _acronym_in(query, abbr):
             add(abbr, [long_form], kind)
-        elif in_query(long_form):
+        elif in_query(long_form, name=True):
             add(long_form, [abbr], kind)
     for group in vocabulary.synonyms:
         for phrase in group:

@@ -98,6 +98,7 @@ def test_a_whole_term_of_the_query_is_expanded(query, term, alternative):
         "what did the da say",  # an acronym only in capitals
         "what did the police say at the meeting",  # ordinary words expand nothing
         "knifepoint robbery",  # "knife" is not a whole word here
+        "what came of the week of action",  # "no further action" less its small words is not a name
     ],
 )
 def test_no_expansion_without_a_whole_term(query):
