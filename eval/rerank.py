@@ -1,13 +1,15 @@
-"""Fit the reranking model (search/rerank.json) on the project's own questions, and show
-on held-out halves what it changes.
+"""Fit the reranking model (search/rerank.json) on the project's own questions, and show,
+set by set, what it changes on questions it was not fitted on.
 
-The questions are eval/questions.jsonl (worded from the records) and eval/paraphrase.jsonl
-(worded as the public asks). Every candidate the search fuses for a question is one example:
+The questions are every set the project wrote: eval/questions.jsonl (worded from the
+records), eval/paraphrase.jsonl (worded as the public asks) and the held-out sets
+eval/heldout*.jsonl (each written apart from the search, and measured once, before any
+change was drawn from it). Every candidate the search fuses for a question is one example:
 its features (search.rerank.FEATURES) and whether a gold quote of the question lies in it.
 The model is a logistic regression with an L2 penalty, classes weighted to balance,
 fitted by Newton's method (deterministic, numpy only). Before the model is fitted on every
-question it is fitted on each half (alternate lines, as eval/tune.py splits them) and
-scored on the other, beside the search without it. The shared dev set is never read here.
+set, each set is scored by a model fitted on all the others, beside the search without
+it. The shared dev set is never read here.
 
     python -m eval.rerank            # report, and write search/rerank.json
     python -m eval.rerank --dry-run  # report only
@@ -28,7 +30,8 @@ import numpy as np
 from eval import metrics
 from eval.naive import load_questions
 from eval.run import question_filters
-from eval.tune import MANIFEST, SETS, measure, split
+from eval.tune import MANIFEST, SETS, measure
+from indexer.config import PROJECT_ROOT
 from search.engine import Searcher, open_searcher
 from search.rerank import FEATURES, MODEL_PATH, LinearModel, load_model
 
@@ -36,6 +39,7 @@ from search.rerank import FEATURES, MODEL_PATH, LinearModel, load_model
 # runs away on a few hundred examples (a check half moved by under 0.01 between 0.3 and 3).
 PENALTY = 1.0
 FUSED = FEATURES.index("fused")
+EVAL_DIR = PROJECT_ROOT / "eval"
 
 
 @dataclass
@@ -93,30 +97,34 @@ def fit(x: np.ndarray, y: np.ndarray, penalty: float = PENALTY, steps: int = 50)
     return LinearModel(mean, scale, w[:-1], float(w[-1]))
 
 
-def run(searcher: Searcher) -> tuple[dict[str, Any], LinearModel]:
+def own_sets() -> list[Path]:
+    """The project's question sets, in the order they were written."""
+    held_out = sorted(EVAL_DIR.glob("heldout*.jsonl"), key=lambda p: int("".join(filter(str.isdigit, p.stem)) or 1))
+    return [*SETS, *held_out]
+
+
+def run(searcher: Searcher, paths: Sequence[Path] | None = None) -> tuple[dict[str, Any], LinearModel]:
     manifest = metrics.load_manifest(MANIFEST)
-    halves = {path.stem: split(load_questions(path)) for path in SETS}
+    sets = {path.stem: [q for q in load_questions(path) if q["relevant"]] for path in (paths or own_sets())}
+    found = {name: examples(searcher, questions, manifest) for name, questions in sets.items()}
     report: dict[str, Any] = {"features": list(FEATURES), "penalty": PENALTY, "held_out": {}}
     base = searcher.config
-    for fitted, scored in ((0, 1), (1, 0)):
-        x, y = examples(searcher, [q for pair in halves.values() for q in pair[fitted]], manifest)
-        model = fit(x, y)
-        label = f"fitted on {('even', 'odd')[fitted]} lines, scored on {('even', 'odd')[scored]}"
-        figures: dict[str, Any] = {}
-        for name, pair in halves.items():
-            searcher.config = replace(base, rerank=False)
-            without = measure(searcher, pair[scored], manifest)
-            searcher.config = replace(base, rerank=True)
-            searcher.reranker = model
-            with_model = measure(searcher, pair[scored], manifest)
-            del searcher.reranker
-            figures[name] = {"without": without, "with": with_model}
-        searcher.config = base
-        report["held_out"][label] = figures
-    everything = [q for pair in halves.values() for half in pair for q in half]
-    x, y = examples(searcher, everything, manifest)
+    for name, questions in sets.items():
+        others = [found[other] for other in sets if other != name]
+        model = fit(np.vstack([x for x, _ in others]), np.concatenate([y for _, y in others]))
+        searcher.config = replace(base, rerank=False)
+        without = measure(searcher, questions, manifest)
+        searcher.config = replace(base, rerank=True)
+        searcher.reranker = model
+        with_model = measure(searcher, questions, manifest)
+        del searcher.reranker
+        report["held_out"][name] = {"questions": len(questions), "without": without, "with": with_model}
+    searcher.config = base
+    x = np.vstack([x for x, _ in found.values()])
+    y = np.concatenate([y for _, y in found.values()])
     model = fit(x, y)
-    report["examples"] = {"candidates": int(len(y)), "relevant": int(y.sum()), "questions": len(everything)}
+    report["examples"] = {"sets": list(sets), "candidates": int(len(y)), "relevant": int(y.sum()),
+                          "questions": sum(len(q) for q in sets.values())}
     report["weights"] = dict(zip(FEATURES, np.round(model.weights, 3).tolist()))
     return report, model
 
@@ -129,13 +137,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     searcher = open_searcher()
     report, model = run(searcher)
-    for label, figures in report["held_out"].items():
-        print(label)
-        for name, pair in figures.items():
-            before, after = pair["without"], pair["with"]
-            print(f"  {name:<11} nDCG@10 {before['ndcg']:.3f} -> {after['ndcg']:.3f}   R@10 {before['recall']:.3f} -> {after['recall']:.3f}")
+    print("each set scored by the model fitted on all the others (fused -> reranked):")
+    for name, figures in report["held_out"].items():
+        before, after = figures["without"], figures["with"]
+        print(f"  {name:<11} {figures['questions']:>3}  nDCG@10 {before['ndcg']:.3f} -> {after['ndcg']:.3f}"
+              f"   R@10 {before['recall']:.3f} -> {after['recall']:.3f}")
+    for label, names in (("all sets", list(report["held_out"])),
+                         ("held-out sets", [n for n in report["held_out"] if n.startswith("heldout")])):
+        rows = [report["held_out"][n] for n in names]
+        if rows:
+            mean = {side: {m: float(np.mean([r[side][m] for r in rows])) for m in ("ndcg", "recall")} for side in ("without", "with")}
+            print(f"  mean of {label} ({len(rows)}): nDCG@10 {mean['without']['ndcg']:.3f} -> {mean['with']['ndcg']:.3f}"
+                  f"   R@10 {mean['without']['recall']:.3f} -> {mean['with']['recall']:.3f}")
     print("weights:", " ".join(f"{k}={v:+.2f}" for k, v in report["weights"].items()))
-    trained_on = (f"eval/rerank.py on eval/questions.jsonl and eval/paraphrase.jsonl: {report['examples']['questions']} "
+    trained_on = (f"eval/rerank.py on {len(report['examples']['sets'])} of the project's question sets "
+                  f"({', '.join(report['examples']['sets'])}): {report['examples']['questions']} "
                   f"questions, {report['examples']['candidates']} candidates, {report['examples']['relevant']} holding gold")
     if args.report:
         args.report.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
