@@ -419,7 +419,8 @@ _SPEECH_VERBS = (
     "challenge promise announce describe emphasise emphasize stress express outline inform "
     "suggest propose warn indicate reveal admit accept agree recommend request welcome "
     "praise commend criticise criticize concede reassure assure insist add reiterate speak "
-    "talk present brief share commit think write cite caution clarify"
+    "talk present brief share commit think write cite caution clarify offer pledge undertake "
+    "decide approve"
 ).split()
 _BASES = sorted(set(_SPEECH_VERBS), key=len, reverse=True)
 _ALL_FORMS = sorted({f for b in _SPEECH_VERBS for f in _verb_forms(b)}, key=len, reverse=True)
@@ -447,6 +448,9 @@ _TOPIC_NOUNS = (
     r"|plan|strategy|election|salary|pay|team|estate|reserves|commissioning|review|process"
     r"|role|post|vacancy|accountability|priorities|group|board|panel|decision|decisions)\b"
 )
+# A speech verb after the speaker, with what may stand between: "has the CC (not) (ever)
+# said", "did the DCC have to say".
+_SPEECH = rf"(?:{_ADVERB}\s+){{0,2}}(?:(?:have|has|had)\s+to\s+)?{_VERB_ANY}"
 _CAP = r"(?-i:[A-Z])"
 _HONORIFIC_NAME = rf"(?:{HONORIFIC_PATTERN}\s+)+(?:{_CAP}\.?\s+){{0,3}}{_CAP}[\w'’-]+(?:\s+{_CAP}[\w'’-]+)?"
 # "members of the public" and "a member of staff" are not the panel's Members.
@@ -493,9 +497,11 @@ def _speaker_patterns(known_names: tuple[str, ...]) -> _SpeakerPatterns:
         re.compile(
             rf"\b(?:(?:what|which)\s+)?(?:did|does|do|has|have|had)\s+(?:not\s+)?"
             rf"(?P<refs>{refs}){not_topic}"
-            # The verb goes with the speaker when "about" follows or nothing does.
-            rf"(?:\s+(?:{_ADVERB}\s+){{0,2}}{_VERB_ANY}"
-            rf"(?:(?:\s+{_OBJECT})?\s+{_ABOUT}|(?=\s*[?.!]*\s*$)))?",
+            # The verb goes with the speaker when "about" follows or nothing does. Some other
+            # verb makes the office an actor, not a speaker: "how much did the commissioner
+            # hand out", "has the PCC visited the control room".
+            rf"(?:\s+{_SPEECH}(?:(?:\s+{_OBJECT})?\s+{_ABOUT}|(?=\s*[?.!]*\s*$))"
+            rf"|(?=\s+{_SPEECH})|(?=\s*[?.!]*\s*$)|\s+{_ABOUT})",
             flags,
         ),
         # "what was said by the Commissioner about"

@@ -95,6 +95,8 @@ def test_board_without_known_bodies_keeps_the_words() -> None:
         ("What did the PCC promise after the CC said response times had fallen?", "PCC",
          "promise after the CC said response times had fallen"),
         ("What did the CC say about drones when the PCC asked?", "CC", "drones when the PCC asked"),
+        ("What did the DCC have to say about vetting?", "DCC", "vetting"),
+        ("Did the Chief Constable offer to provide an update?", "CC", "offer to provide an update"),
     ],
 )
 def test_speaker(query: str, speaker: str, text: str) -> None:
@@ -121,6 +123,9 @@ def test_speaker(query: str, speaker: str, text: str) -> None:
         "what did the OPCC undertake after the Chief Constable reported on 101 calls",
         "Have members of the public made complaints about the commissioner himself",
         "How often did a member of staff raise a grievance",
+        # an office doing something other than speaking is the question's actor, not a speaker
+        "How much money did the commissioner hand out to community safety partnerships",
+        "Has the PCC visited the control room",
     ],
 )
 def test_no_speaker(query: str) -> None:
