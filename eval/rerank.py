@@ -98,8 +98,13 @@ def fit(x: np.ndarray, y: np.ndarray, penalty: float = PENALTY, steps: int = 50)
 
 
 def own_sets() -> list[Path]:
-    """The project's question sets, in the order they were written."""
-    held_out = sorted(EVAL_DIR.glob("heldout*.jsonl"), key=lambda p: int("".join(filter(str.isdigit, p.stem)) or 1))
+    """The project's question sets, in the order they were written (heldout.jsonl is the
+    first held-out set, heldout10.jsonl comes after heldout9.jsonl)."""
+    def number(path: Path) -> int:
+        digits = "".join(c for c in path.stem if c.isdigit())
+        return int(digits) if digits else 1
+
+    held_out = sorted(EVAL_DIR.glob("heldout*.jsonl"), key=number)
     return [*SETS, *held_out]
 
 

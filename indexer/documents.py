@@ -784,8 +784,9 @@ DECIDING_OFFICES = frozenset({"PCC", "DPCC"})
 
 def decision_signatory(text: str) -> str | None:
     """The commissioner who signs a decision record that names no decision-maker in its
-    title block: an office named on a short line in the few lines above a "Signature:" line ("POLICE AND CRIME COMMISSIONER FOR KENT", then
-    "Comments: …", then "Signature: …")."""
+    title block: an office named on a short line in the few lines above a "Signature:"
+    line ("POLICE AND CRIME COMMISSIONER FOR KENT", then "Comments: …", then "Signature:
+    …"). None when only officers sign."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     for n, line in enumerate(lines):
         if not SIGNATURE_LINE_RE.match(line):

@@ -153,3 +153,15 @@ def test_eval_reports_the_fused_ranking_beside_the_reranked_one(fake_searcher) -
     finally:
         fake_searcher.config = base
     assert plain["fused"] == plain["hybrid"] == report["systems"]["fused"]
+
+
+def test_the_model_is_fitted_on_every_set_the_project_wrote_in_order_never_dev() -> None:
+    from eval.rerank import own_sets
+
+    names = [p.stem for p in own_sets()]
+    assert names[:3] == ["questions", "paraphrase", "heldout"]
+    held = [n for n in names if n.startswith("heldout")]
+    assert held == ["heldout"] + [f"heldout{i}" for i in range(2, len(held) + 1)]  # 10 after 9
+    assert all("dev" not in n for n in names)
+    trained_on = json.loads(MODEL_PATH.read_text())["trained_on"]
+    assert all(n in trained_on for n in names)  # the shipped model is fitted on all of them
