@@ -35,6 +35,10 @@ from indexer.config import PROJECT_ROOT
 from search.engine import Searcher, open_searcher
 from search.rerank import FEATURES, MODEL_PATH, LinearModel, load_model
 
+# A question is weak when its best candidate scores below what this share of the
+# answerable questions' best candidates reach: at most 1 in 20 answerable questions is
+# called weak on the sets the model is fitted on.
+WEAK_QUANTILE = 0.05
 # The L2 penalty on the standardised weights: strong enough that no one feature's weight
 # runs away on a few hundred examples (a check half moved by under 0.01 between 0.3 and 3).
 PENALTY = 1.0
@@ -97,6 +101,36 @@ def fit(x: np.ndarray, y: np.ndarray, penalty: float = PENALTY, steps: int = 50)
     return LinearModel(mean, scale, w[:-1], float(w[-1]))
 
 
+def best_scores(searcher: Searcher, questions: Sequence[dict[str, Any]], model: LinearModel) -> list[float | None]:
+    """The model's score for the best candidate of each question; None where the search
+    reranks nothing (no words to rank by)."""
+    recorder = Recorder()
+    searcher.reranker = recorder
+    found: list[float | None] = []
+    try:
+        for q in questions:
+            recorder.features = None
+            searcher.search(q["query"], k=10, filters=question_filters(q))
+            scored = recorder.features is not None and len(recorder.rows)
+            found.append(float(np.max(model.scores(recorder.rows, recorder.features))) if scored else None)
+    finally:
+        del searcher.reranker
+    return found
+
+
+def weak_threshold(searcher: Searcher, paths: Sequence[Path], model: LinearModel) -> tuple[float, dict[str, Any]]:
+    """The score below which a question is called weak (WEAK_QUANTILE of the answerable
+    questions' best scores), and how it sorts the sets' questions with and without answers."""
+    questions = [q for path in paths for q in load_questions(path)]
+    scores = best_scores(searcher, questions, model)
+    answerable = [s for q, s in zip(questions, scores) if q["relevant"] and s is not None]
+    negative = [s for q, s in zip(questions, scores) if not q["relevant"]]
+    threshold = float(np.quantile(answerable, WEAK_QUANTILE))
+    flagged = [s is None or s < threshold for s in negative]
+    return threshold, {"threshold": round(threshold, 3), "answerable": len(answerable), "negative": len(negative),
+                       "answerable_weak": sum(s < threshold for s in answerable), "negative_weak": sum(flagged)}
+
+
 def own_sets() -> list[Path]:
     """The project's question sets, in the order they were written (heldout.jsonl is the
     first held-out set, heldout10.jsonl comes after heldout9.jsonl)."""
@@ -128,6 +162,8 @@ def run(searcher: Searcher, paths: Sequence[Path] | None = None) -> tuple[dict[s
     x = np.vstack([x for x, _ in found.values()])
     y = np.concatenate([y for _, y in found.values()])
     model = fit(x, y)
+    threshold, report["weak"] = weak_threshold(searcher, paths or own_sets(), model)
+    model = replace(model, weak_below=threshold)
     report["examples"] = {"sets": list(sets), "candidates": int(len(y)), "relevant": int(y.sum()),
                           "questions": sum(len(q) for q in sets.values())}
     report["weights"] = dict(zip(FEATURES, np.round(model.weights, 3).tolist()))
@@ -155,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  mean of {label} ({len(rows)}): nDCG@10 {mean['without']['ndcg']:.3f} -> {mean['with']['ndcg']:.3f}"
                   f"   R@10 {mean['without']['recall']:.3f} -> {mean['with']['recall']:.3f}")
     print("weights:", " ".join(f"{k}={v:+.2f}" for k, v in report["weights"].items()))
+    weak = report["weak"]
+    print(f"weak below {weak['threshold']}: {weak['negative_weak']} of {weak['negative']} questions without an answer, "
+          f"{weak['answerable_weak']} of {weak['answerable']} answerable ones")
     trained_on = (f"eval/rerank.py on {len(report['examples']['sets'])} of the project's question sets "
                   f"({', '.join(report['examples']['sets'])}): {report['examples']['questions']} "
                   f"questions, {report['examples']['candidates']} candidates, {report['examples']['relevant']} holding gold")

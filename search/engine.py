@@ -25,7 +25,7 @@ from search.filters import PERIOD_ENDS, Filters, filter_mask, where
 from search.fuse import FusedHit, rrf
 from indexer.glossary import Expansion, expand, expansions, mine as mine_glossary
 from search.intent import boost, member_asks, read_intent, spread
-from search.rerank import Evidence, PassageWords, Scorer, candidate_features, load_model, reorder
+from search.rerank import Evidence, LinearModel, PassageWords, Scorer, candidate_features, load_model, reorder
 from indexer.sentences import sentence_spans
 from search.labels import meeting_label
 from indexer.lexical import tokenize
@@ -95,6 +95,10 @@ class SearchResult:
     # Said to the researcher in words when the search was not the one asked for: "No meeting
     # on 15 September 2020 in the records; searched the nearest meetings: …".
     notice: str | None = None
+    # No passage close in meaning, and none holding the question's rarer words as typed:
+    # `weak` may still be false when the vocabulary's neighbours convince the reranking
+    # model ("drink spiking" -> night-time economy); `ask` declines on either.
+    unmatched: bool = False
 
 
 def open_searcher(index_dir: Path | None = None, embedder: Embedder | None = None) -> Searcher:
@@ -223,7 +227,7 @@ class Searcher:
             rows = np.flatnonzero(mask)
             hits = [Hit(self.passages[r], int(r), 0.0, None, None, None, None) for r in rows]
             hits.sort(key=lambda h: (h.passage.meeting_date or date.min, h.passage.start))
-            return SearchResult(query, understood, not hits, tuple(hits[:k]), matched, notice)
+            return SearchResult(query, understood, not hits, tuple(hits[:k]), matched, notice, unmatched=not hits)
 
         widened = expansions(text, glossary=self.glossary)
         if widened:
@@ -265,8 +269,9 @@ class Searcher:
             rankings["sentences"] = sorted(closest, key=lambda r: (-closest[r], r))
             weights["sentences"] = self.config.sentence_weight
         fused = rrf(rankings, k=self.config.rrf_k, weights={name: weights[name] for name in rankings})
+        confidence: float | None = None  # the reranking model's score for its first passage
         if mode == "hybrid" and self.config.rerank and closest:
-            fused = self._reranked(fused, text, widened, lexical, rankings["dense"], closest)
+            fused, confidence = self._reranked(fused, text, widened, lexical, rankings["dense"], closest)
         hits = [
             Hit(
                 passage=self.passages[h.index],
@@ -282,13 +287,14 @@ class Searcher:
         if understood.filters.speaker:
             hits = self._by_speaker_focus(hits, text, understood.filters.speaker, ASK_RE.search(query) is not None)
         hits = self._by_intent(hits, query, understood)
-        weak = self._weak(text, hits, filtered)
+        unmatched = self._unmatched(text, hits, filtered)
+        weak = self._weak(text, hits, filtered, confidence, unmatched)
         if relaxed_years and not any(y in h.passage.text for h in hits[:3] for y in relaxed_years):
-            weak = True
+            weak = unmatched = True
         hits = hits[:k]
         if sort == "date":
             hits.sort(key=lambda h: (h.passage.meeting_date or date.min, h.passage.start))
-        return SearchResult(query, understood, weak, tuple(hits), matched, notice)
+        return SearchResult(query, understood, weak, tuple(hits), matched, notice, unmatched=unmatched)
 
     def _ranked(self, text: str, vector: np.ndarray | None, depth: int, mode: str, filters: Filters,
                 mask: np.ndarray, widening: Sequence[tuple[Sequence[str], float]]) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
@@ -421,7 +427,10 @@ class Searcher:
         return load_model()
 
     def _reranked(self, fused: list[FusedHit], text: str, widened: Sequence[Expansion],
-                  lexical: Sequence[tuple[int, float]], dense: Sequence[int], closest: dict[int, float]) -> list[FusedHit]:
+                  lexical: Sequence[tuple[int, float]], dense: Sequence[int], closest: dict[int, float],
+                  ) -> tuple[list[FusedHit], float | None]:
+        """The fused candidates in the model's order, and the model's best score (None with
+        no candidates)."""
         evidence = Evidence(
             rows=[h.index for h in fused],
             fused=[h.score for h in fused],
@@ -433,7 +442,9 @@ class Searcher:
         )
         by_row = {h.index: h for h in fused}
         features = candidate_features(evidence, self.passages, self.passage_words)
-        return [replace(by_row[row], score=score) for row, score in reorder(evidence, features, self.reranker)]
+        predicted = np.asarray(self.reranker.scores(evidence.rows, features), dtype=np.float64)
+        best = float(predicted.max()) if len(predicted) else None
+        return [replace(by_row[row], score=score) for row, score in reorder(evidence, predicted)], best
 
     def passage_words(self, row: int) -> PassageWords:
         """A passage's stems, its heading's and each sentence's, remembered for the session."""
@@ -506,10 +517,19 @@ class Searcher:
         rescored.sort(key=lambda t: (-t[0], t[1]))
         return [replace(hit, score=score) for score, _, hit in rescored]
 
-    def _weak(self, text: str, hits: list[Hit], filtered: bool) -> bool:
-        """Too little evidence to trust: no passage close in meaning, and none carrying the
-        query's rarer words (coverage weighted by IDF, so "camera" alone does not stand in
-        for "live facial recognition cameras")."""
+    def _weak(self, text: str, hits: list[Hit], filtered: bool, confidence: float | None, unmatched: bool) -> bool:
+        """Too little evidence to trust: where the reranking model ran and carries a
+        threshold, its best score is below it (it weighs the same evidence it ranks by);
+        otherwise, `unmatched`."""
+        threshold = self.reranker.weak_below if isinstance(self.reranker, LinearModel) else None
+        if hits and topic_terms(text) and confidence is not None and threshold is not None:
+            return confidence < threshold
+        return unmatched
+
+    def _unmatched(self, text: str, hits: list[Hit], filtered: bool) -> bool:
+        """No passage close in meaning, and none carrying the query's rarer words (coverage
+        weighted by IDF, so "camera" alone does not stand in for "live facial recognition
+        cameras")."""
         if not hits:
             return True
         if not topic_terms(text):

@@ -127,6 +127,9 @@ class LinearModel:
     scale: np.ndarray
     weights: np.ndarray
     bias: float = 0.0
+    # A question whose best candidate scores below this has no passage the model trusts:
+    # the search says so (`weak`) and `ask` declines. None: the engine's older rule decides.
+    weak_below: float | None = None
 
     def scores(self, rows: Sequence[int], features: np.ndarray) -> np.ndarray:
         return ((features - self.mean) / self.scale) @ self.weights + self.bias
@@ -135,7 +138,7 @@ class LinearModel:
         return {
             "features": list(FEATURES), "trained_on": trained_on,
             "mean": self.mean.tolist(), "scale": self.scale.tolist(),
-            "weights": self.weights.tolist(), "bias": self.bias,
+            "weights": self.weights.tolist(), "bias": self.bias, "weak_below": self.weak_below,
         }
 
 
@@ -154,15 +157,19 @@ def load_model(path: Path = MODEL_PATH) -> LinearModel:
     if any(a.shape != (len(FEATURES),) for a in arrays) or not all(np.isfinite(a).all() for a in arrays):
         raise ScrutinyError(f"The reranking model {path} is damaged; refit it with `python -m eval.rerank`")
     mean, scale, weights = arrays
-    return LinearModel(mean, np.where(scale > 0, scale, 1.0), weights, float(data.get("bias", 0.0)))
+    weak_below = data.get("weak_below")
+    if weak_below is not None and not (isinstance(weak_below, (int, float)) and math.isfinite(weak_below)):
+        raise ScrutinyError(f"The reranking model {path} is damaged; refit it with `python -m eval.rerank`")
+    return LinearModel(mean, np.where(scale > 0, scale, 1.0), weights, float(data.get("bias", 0.0)),
+                       None if weak_below is None else float(weak_below))
 
 
-def reorder(evidence: Evidence, features: np.ndarray, scorer: Scorer) -> list[tuple[int, float]]:
-    """(row, score) best first: the scorer's order, with the fused scores handed down in it
-    (the first place keeps the best fused score, and so on). Ties keep the fused order."""
+def reorder(evidence: Evidence, predicted: Sequence[float]) -> list[tuple[int, float]]:
+    """(row, score) best first: the order of the scorer's `predicted` scores, with the fused
+    scores handed down in it (the first place keeps the best fused score, and so on). Ties
+    keep the fused order."""
     if not len(evidence.rows):
         return []
-    predicted = np.asarray(scorer.scores(evidence.rows, features), dtype=np.float64)
     order = sorted(range(len(evidence.rows)), key=lambda n: (-predicted[n], n))
     handed_down = sorted(evidence.fused, reverse=True)
     return [(int(evidence.rows[n]), float(score)) for n, score in zip(order, handed_down)]

@@ -32,6 +32,7 @@ def test_the_shipped_model_has_every_feature_and_a_finite_weight_for_each() -> N
         (lambda d: d.update(features=d["features"][:-1]), "fitted on other features"),
         (lambda d: d.update(weights=d["weights"][:3]), "is damaged"),
         (lambda d: d.update(mean=[float("nan")] * len(FEATURES)), "is damaged"),
+        (lambda d: d.update(weak_below="high"), "is damaged"),
     ],
 )
 def test_a_model_file_for_other_features_or_damaged_is_refused_by_path(tmp_path: Path, change, said) -> None:
@@ -51,18 +52,9 @@ def test_reorder_follows_the_scorer_and_hands_the_fused_scores_down_in_order() -
     evidence = Evidence(rows=[7, 3, 5], fused=[0.3, 0.2, 0.1], lexical={}, dense={}, best_sentence={},
                         topic_weights={}, widened=[])
 
-    class Backwards:
-        def scores(self, rows, features):
-            return -np.arange(len(rows), dtype=float)[::-1]  # the last first
-
-    reordered = reorder(evidence, np.zeros((3, len(FEATURES))), Backwards())
+    reordered = reorder(evidence, [-2.0, -1.0, 0.0])  # the last first
     assert reordered == [(5, 0.3), (3, 0.2), (7, 0.1)]
-
-    class Level:
-        def scores(self, rows, features):
-            return np.zeros(len(rows))
-
-    assert [row for row, _ in reorder(evidence, np.zeros((3, len(FEATURES))), Level())] == [7, 3, 5]  # ties keep fusion's order
+    assert [row for row, _ in reorder(evidence, [0.0, 0.0, 0.0])] == [7, 3, 5]  # ties keep fusion's order
 
 
 def test_features_read_coverage_by_sentence_and_heading_on_a_seed_passage(fake_searcher) -> None:
@@ -165,3 +157,24 @@ def test_the_model_is_fitted_on_every_set_the_project_wrote_in_order_never_dev()
     assert all("dev" not in n for n in names)
     trained_on = json.loads(MODEL_PATH.read_text())["trained_on"]
     assert all(n in trained_on for n in names)  # the shipped model is fitted on all of them
+
+
+def test_the_models_threshold_decides_weak_and_ask_also_declines_when_nothing_matches(fake_searcher) -> None:
+    from search.answer import answer
+
+    model = load_model()
+    assert model.weak_below is not None and np.isfinite(model.weak_below)
+    query = "101 call handling performance"
+    try:
+        fake_searcher.reranker = replace(model, weak_below=float("inf"))
+        doubted = fake_searcher.search(query)
+        assert doubted.weak and not doubted.unmatched  # the words are there; the model is not sure
+        assert not answer(fake_searcher, query, use_model=False).answered
+        fake_searcher.reranker = replace(model, weak_below=float("-inf"))
+        assert not fake_searcher.search(query).weak
+        # No passage holds these words and none is close in meaning: declined whatever the model says.
+        unknown = fake_searcher.search("zeppelin quasar")
+        assert unknown.unmatched
+        assert not answer(fake_searcher, "zeppelin quasar", use_model=False).answered
+    finally:
+        del fake_searcher.reranker
