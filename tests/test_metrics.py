@@ -232,7 +232,7 @@ def test_attribution_undefined_when_nothing_is_found() -> None:
 
 # (eval/paraphrase.jsonl has no reference answers and types of its own; eval.tune and the
 # eval tests read it.)
-@pytest.mark.parametrize("name", ["questions.jsonl", "heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout4.jsonl", "heldout5.jsonl", "heldout6.jsonl"])
+@pytest.mark.parametrize("name", ["questions.jsonl"] + sorted(p.name for p in (ROOT / "eval").glob("heldout*.jsonl")))
 def test_shipped_question_set_is_valid(name: str) -> None:
     from eval.validate import Corpus, validate
 
