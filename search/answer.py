@@ -270,7 +270,7 @@ def answer(searcher: Searcher, question: str, *, filters: Filters = Filters(), u
     reported = _reported_later(searcher, question, result, who)
     if reported is not None:
         return reported
-    if result.weak or result.unmatched or not result.hits:
+    if result.weak or not result.hits:
         return _refusal(question, result, who)
     from search.generate import ModelUnavailable, configured_endpoint
 

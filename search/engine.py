@@ -95,10 +95,6 @@ class SearchResult:
     # Said to the researcher in words when the search was not the one asked for: "No meeting
     # on 15 September 2020 in the records; searched the nearest meetings: …".
     notice: str | None = None
-    # No passage close in meaning, and none holding the question's rarer words as typed:
-    # `weak` may still be false when the vocabulary's neighbours convince the reranking
-    # model ("drink spiking" -> night-time economy); `ask` declines on either.
-    unmatched: bool = False
 
 
 def open_searcher(index_dir: Path | None = None, embedder: Embedder | None = None) -> Searcher:
@@ -227,7 +223,7 @@ class Searcher:
             rows = np.flatnonzero(mask)
             hits = [Hit(self.passages[r], int(r), 0.0, None, None, None, None) for r in rows]
             hits.sort(key=lambda h: (h.passage.meeting_date or date.min, h.passage.start))
-            return SearchResult(query, understood, not hits, tuple(hits[:k]), matched, notice, unmatched=not hits)
+            return SearchResult(query, understood, not hits, tuple(hits[:k]), matched, notice)
 
         widened = expansions(text, glossary=self.glossary)
         if widened:
@@ -287,14 +283,13 @@ class Searcher:
         if understood.filters.speaker:
             hits = self._by_speaker_focus(hits, text, understood.filters.speaker, ASK_RE.search(query) is not None)
         hits = self._by_intent(hits, query, understood)
-        unmatched = self._unmatched(text, hits, filtered)
-        weak = self._weak(text, hits, filtered, confidence, unmatched)
+        weak = self._weak(text, hits, filtered, confidence)
         if relaxed_years and not any(y in h.passage.text for h in hits[:3] for y in relaxed_years):
-            weak = unmatched = True
+            weak = True
         hits = hits[:k]
         if sort == "date":
             hits.sort(key=lambda h: (h.passage.meeting_date or date.min, h.passage.start))
-        return SearchResult(query, understood, weak, tuple(hits), matched, notice, unmatched=unmatched)
+        return SearchResult(query, understood, weak, tuple(hits), matched, notice)
 
     def _ranked(self, text: str, vector: np.ndarray | None, depth: int, mode: str, filters: Filters,
                 mask: np.ndarray, widening: Sequence[tuple[Sequence[str], float]]) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
@@ -517,23 +512,19 @@ class Searcher:
         rescored.sort(key=lambda t: (-t[0], t[1]))
         return [replace(hit, score=score) for score, _, hit in rescored]
 
-    def _weak(self, text: str, hits: list[Hit], filtered: bool, confidence: float | None, unmatched: bool) -> bool:
-        """Too little evidence to trust: where the reranking model ran and carries a
-        threshold, its best score is below it (it weighs the same evidence it ranks by);
-        otherwise, `unmatched`."""
-        threshold = self.reranker.weak_below if isinstance(self.reranker, LinearModel) else None
-        if hits and topic_terms(text) and confidence is not None and threshold is not None:
-            return confidence < threshold
-        return unmatched
-
-    def _unmatched(self, text: str, hits: list[Hit], filtered: bool) -> bool:
-        """No passage close in meaning, and none carrying the query's rarer words (coverage
+    def _weak(self, text: str, hits: list[Hit], filtered: bool, confidence: float | None = None) -> bool:
+        """Too little evidence to trust. Where the reranking model ran and carries a threshold,
+        its best score is below it (it weighs the same evidence it ranks by). Otherwise no
+        passage is close in meaning and none carries the query's rarer words (coverage
         weighted by IDF, so "camera" alone does not stand in for "live facial recognition
         cameras")."""
         if not hits:
             return True
         if not topic_terms(text):
             return not filtered  # "what did the CE raise at the board": a listing, not a topic
+        threshold = self.reranker.weak_below if isinstance(self.reranker, LinearModel) else None
+        if confidence is not None and threshold is not None:
+            return confidence < threshold
         best_dense = max((h.dense_score for h in hits if h.dense_score is not None), default=0.0)
         return best_dense < WEAK_DENSE and self.coverage(text, hits[:10]) < WEAK_COVERAGE
 
