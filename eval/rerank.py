@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -58,25 +58,34 @@ class Recorder:
         return features[:, FUSED]
 
 
-def examples(searcher: Searcher, questions: Sequence[dict[str, Any]], manifest: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
-    """Features and labels (1: holds a gold quote of its question) of every fused candidate."""
+def _fused_candidates(
+    searcher: Searcher, questions: Sequence[dict[str, Any]],
+) -> Iterator[tuple[dict[str, Any], list[int], np.ndarray]]:
+    """Each question with its fused candidates' rows and features, searched with the
+    Recorder in the model's place; questions with nothing to reorder (no words to rank by,
+    or no sentence vectors) are left out."""
     recorder = Recorder()
     searcher.reranker = recorder
-    xs, ys = [], []
     try:
         for q in questions:
             recorder.features = None
             searcher.search(q["query"], k=10, filters=question_filters(q))
-            if recorder.features is None:
-                continue  # nothing to reorder: no words to rank by, or no sentence vectors
-            for row, features in zip(recorder.rows, recorder.features):
-                passage = searcher.passages[row]
-                hit = {"source": passage.source, "text": passage.text}
-                relevant = any(rank is not None for rank in metrics.first_match_ranks([hit], q["relevant"], 1, manifest))
-                xs.append(features)
-                ys.append(float(relevant))
+            if recorder.features is not None and len(recorder.rows):
+                yield q, list(recorder.rows), recorder.features
     finally:
         del searcher.reranker  # back to the fitted model (a cached property)
+
+
+def examples(searcher: Searcher, questions: Sequence[dict[str, Any]], manifest: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels (1: holds a gold quote of its question) of every fused candidate."""
+    xs, ys = [], []
+    for q, rows, features in _fused_candidates(searcher, questions):
+        for row, candidate in zip(rows, features):
+            passage = searcher.passages[row]
+            hit = {"source": passage.source, "text": passage.text}
+            relevant = any(rank is not None for rank in metrics.first_match_ranks([hit], q["relevant"], 1, manifest))
+            xs.append(candidate)
+            ys.append(float(relevant))
     return np.array(xs), np.array(ys)
 
 
@@ -104,18 +113,8 @@ def fit(x: np.ndarray, y: np.ndarray, penalty: float = PENALTY, steps: int = 50)
 def best_scores(searcher: Searcher, questions: Sequence[dict[str, Any]], model: LinearModel) -> list[float | None]:
     """The model's score for the best candidate of each question; None where the search
     reranks nothing (no words to rank by)."""
-    recorder = Recorder()
-    searcher.reranker = recorder
-    found: list[float | None] = []
-    try:
-        for q in questions:
-            recorder.features = None
-            searcher.search(q["query"], k=10, filters=question_filters(q))
-            scored = recorder.features is not None and len(recorder.rows)
-            found.append(float(np.max(model.scores(recorder.rows, recorder.features))) if scored else None)
-    finally:
-        del searcher.reranker
-    return found
+    scored = {id(q): float(np.max(model.scores(rows, features))) for q, rows, features in _fused_candidates(searcher, questions)}
+    return [scored.get(id(q)) for q in questions]
 
 
 def weak_threshold(searcher: Searcher, paths: Sequence[Path], model: LinearModel) -> tuple[float, dict[str, Any]]:

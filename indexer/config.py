@@ -65,8 +65,8 @@ class IndexConfig:
     synonym_weight: float = 0.75
     expansion_weight: float = 0.75
     dense_expansions: int = 2
-    # Sentence vectors (search.engine.sentence_ranking): when BM25's best passage holds under
-    # `weak_lexical` of the question's topic words (by IDF), the passages holding the closest
+    # Sentence vectors (search.engine.Searcher.sentence_scores): when BM25's best passage
+    # holds under `weak_lexical` of the question's topic words (by IDF), the passages holding the closest
     # single sentences join the fusion as a third list at this weight. Tuned by eval/tune.py.
     sentence_weight: float = 0.3
     weak_lexical: float = 1.01  # above 1: every question, however well BM25 matches

@@ -315,16 +315,16 @@ def _items_and_paragraphs(
     meeting = kind in ITEMISED_KINDS
     headings = _numbered_headings(blocks, meeting)
     numbered_items = bool(headings)
+    # A report's author speaks from the first paragraph in their own voice ("Welcome to my
+    # Annual Report"); a cover paper before it is the office's, in the third person. A
+    # decision known only by its signature: the summary above is its originator's paper; the
+    # signing commissioner's words begin at "DECISION".
     if signed_by:
-        # A decision known only by its signature: the summary above is its originator's
-        # paper; the signing commissioner's words begin at "DECISION".
-        author = Speaker(role=signed_by, name=None, as_named="the decision-maker")
-        author_from = next((n for n, b in enumerate(blocks) if DECISION_HEADING_RE.search(b.text)), 0)
+        author, starts = Speaker(role=signed_by, name=None, as_named="the decision-maker"), DECISION_HEADING_RE
     else:
         author = Speaker(role=author_role, name=None, as_named="the author") if author_role else None
-        # A report's author speaks from the first paragraph in their own voice ("Welcome to
-        # my Annual Report"); a cover paper before it is the office's, in the third person.
-        author_from = next((n for n, b in enumerate(blocks) if OWN_WORDS_RE.search(b.text)), 0)
+        starts = OWN_WORDS_RE
+    author_from = next((n for n, b in enumerate(blocks) if starts.search(b.text)), 0)
 
     items: list[AgendaItem] = []
     paragraphs: list[Paragraph] = []
