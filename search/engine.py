@@ -98,14 +98,16 @@ class SearchResult:
 
 
 def open_searcher(index_dir: Path | None = None, embedder: Embedder | None = None) -> Searcher:
-    """Load and verify the index, with the embedder it was built with: the one its manifest
-    names, unless $SCRUTINY_EMBEDDER (or `embedder`) asks for another, which is refused."""
+    """Load and verify the index, with the embedder and model it was built with: the ones its
+    manifest names, unless $SCRUTINY_EMBEDDER or $SCRUTINY_MODEL (or `embedder`) asks for
+    another, which is refused."""
     from indexer.config import default_index_dir
-    from indexer.embed import EMBEDDER_ENV, config_for, default_embedder
+    from indexer.embed import EMBEDDER_ENV, MODEL_ENV, config_for, default_embedder, model_key_of
     from indexer.store import built_with, load_index
 
     folder = index_dir or default_index_dir()
-    embedder = embedder or default_embedder(os.environ.get(EMBEDDER_ENV) or built_with(folder))
+    kind, model = built_with(folder)
+    embedder = embedder or default_embedder(os.environ.get(EMBEDDER_ENV) or kind, os.environ.get(MODEL_ENV) or model_key_of(model))
     config = config_for(embedder)
     index = load_index(folder, config=config, embedder_fingerprint=embedder.fingerprint)
     return Searcher(index, embedder, config)

