@@ -717,6 +717,12 @@ _MAIN_CLAUSE = re.compile(
 )
 
 
+# An office named after "and" or "or" whose partner the reader does not know as a speaker:
+# "what did the police and the commissioner say about …" asks after both, so filtering on
+# the commissioner alone would drop what the police said.
+_JOINED_BEFORE = re.compile(r"\b(?:and|or)\s+$|&\s*$", re.IGNORECASE)
+
+
 def _in_subordinate_clause(text: str, start: int) -> bool:
     before = text[:start]
     return bool(_SUBORDINATE_BEFORE.search(before)) and bool(_MAIN_CLAUSE.search(before))
@@ -732,6 +738,11 @@ def _speakers(text: str, known_names: Sequence[str]) -> tuple[str, str | None, l
                 continue
             if _in_subordinate_clause(text, m.start()):
                 continue
+            if _JOINED_BEFORE.search(text[: m.start()]):
+                return text, None, [
+                    f"speaker: {', '.join(_ref_values(m['refs'], patterns))} named with others; "
+                    "not filtering by speaker - choose one with the speaker filter"
+                ]
             spans.append(m.span())
             values.extend(v for v in _ref_values(m["refs"], patterns) if v not in values)
     if not values:

@@ -105,6 +105,12 @@ def test_no_expansion_without_a_whole_term(query):
     assert expansions(query) == ()
 
 
+def test_a_phrasal_verb_is_found_by_its_particle_too():
+    # "hang" is a light verb: "hang on to recruits" is not "hanging up" on 101.
+    assert [e.term for e in expansions("what is done to hang on to new recruits")] == ["hang on to"]
+    assert [e.term for e in expansions("are callers hanging up")] == ["hanging up"]
+
+
 def test_one_term_of_the_query_is_one_expansion_whatever_its_spellings():
     found = expansions("are people hanging up on 101")
     assert [e.term for e in found] == ["hanging up"]  # "hang up" is the same words, stemmed

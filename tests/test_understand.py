@@ -142,6 +142,21 @@ def test_two_speakers_set_none_and_say_so() -> None:
     assert any("several" in n and "PCC" in n and "CC" in n for n in r.notes)
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "What did the police and the commissioner say about motorbikes?",
+        "What did officers or the Chief Constable say about scrambler bikes",
+        "What did the PCC say about 101 and what did the CC say",
+    ],
+)
+def test_an_office_named_with_another_party_filters_on_neither(query: str) -> None:
+    r = u(query)
+    assert r.filters.speaker is None
+    assert r.text == query.rstrip("?")
+    assert any(n.startswith("speaker:") and "named with others" in n for n in r.notes)
+
+
 def test_surname_shared_by_two_known_names_is_not_a_speaker() -> None:
     r = u("What did Smith say about drones", known_names=("Tim Smith", "John Smith"))
     assert r.filters.speaker is None
