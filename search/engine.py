@@ -95,6 +95,15 @@ class SearchResult:
     # Said to the researcher in words when the search was not the one asked for: "No meeting
     # on 15 September 2020 in the records; searched the nearest meetings: …".
     notice: str | None = None
+    # The reranking model's score for the first passage (None where it did not run): how
+    # sure the search is of its best answer, comparable between searches of one index.
+    confidence: float | None = None
+
+
+# A period read against today ("last year") gives way to every date when the best passage
+# outside it scores this much higher on the reranking model's scale (search.rerank) than
+# the best inside it: the reader meant the records' last year, not the calendar's.
+WIDER_PERIOD_MARGIN = 0.2
 
 
 def open_searcher(index_dir: Path | None = None, embedder: Embedder | None = None) -> Searcher:
@@ -192,7 +201,10 @@ class Searcher:
         mode: str = "hybrid",
         sort: str = "relevance",
         depth: int = DEPTH,
+        dates_from_today: bool = True,
     ) -> SearchResult:
+        """The passages that answer `query`, best first. With `dates_from_today` False, a
+        period read against today's date ("last year") is dropped rather than applied."""
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
         if sort not in SORTS:
@@ -200,6 +212,11 @@ class Searcher:
         if k < 1:
             raise QueryError("k must be at least 1")
         understood = self.understand(query, filters)
+        if understood.dates_from_today and not dates_from_today:
+            understood = replace(understood, filters=replace(understood.filters, since=None, until=None),
+                                 dates_from_today=False,
+                                 notes=tuple(n for n in understood.notes if not n.startswith(("since", "until")))
+                                 + ("every date: a closer answer lies outside the period read from today's date",))
         mask = filter_mask(self.passages, understood.filters, date_ranges=self.date_ranges)
         matched = int(mask.sum())
         explicit_dates = any(getattr(filters, name) is not None for name in PERIOD_ENDS)
@@ -288,10 +305,21 @@ class Searcher:
         weak = self._weak(text, hits, filtered, confidence)
         if relaxed_years and not any(y in h.passage.text for h in hits[:3] for y in relaxed_years):
             weak = True
+        if understood.dates_from_today and confidence is not None:
+            # "How many hours did the specials put in last year?" of records whose annual
+            # report is two years old: the reader meant the records' last year, not today's.
+            # Where a clearly better answer lies outside the period, every date is searched,
+            # and the notice says so. Dates typed as dates are never widened.
+            wider = self.search(query, k=k, filters=filters, mode=mode, sort=sort, depth=depth, dates_from_today=False)
+            if wider.confidence is not None and wider.confidence > confidence + WIDER_PERIOD_MARGIN:
+                period = " to ".join(_day(d) for d in (understood.filters.since, understood.filters.until) if d)
+                return replace(wider, notice=(
+                    f"The records hold a closer answer outside {period}, the period read from today's "
+                    "date; showing every date. Give the dates to search only those."))
         hits = hits[:k]
         if sort == "date":
             hits.sort(key=lambda h: (h.passage.meeting_date or date.min, h.passage.start))
-        return SearchResult(query, understood, weak, tuple(hits), matched, notice)
+        return SearchResult(query, understood, weak, tuple(hits), matched, notice, confidence)
 
     def _ranked(self, text: str, vector: np.ndarray | None, depth: int, mode: str, filters: Filters,
                 mask: np.ndarray, widening: Sequence[tuple[Sequence[str], float]]) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:

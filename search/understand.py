@@ -77,6 +77,9 @@ class Understood:
     text: str  # the query without its constraint phrases: what retrieval should match
     filters: Filters = Filters()
     notes: tuple[str, ...] = ()  # what was understood, for the researcher: "speaker: CC"
+    # The dates were read against today ("last year", "the past two years"), not named: a
+    # reader may mean the records' last year, so a search may widen them (search.engine).
+    dates_from_today: bool = False
 
 
 # -- dates ---------------------------------------------------------------------------
@@ -224,6 +227,7 @@ class _DateHit:
     end: int
     since: date | None
     until: date | None
+    from_today: bool = False  # "last year", "the past 12 months": relative to today
 
 
 def _apply(semantics: str, period: Period) -> tuple[date | None, date | None]:
@@ -275,9 +279,9 @@ def _find_dates(text: str, today: date) -> list[_DateHit]:
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in taken)
 
-    def add(start: int, end: int, since: date | None, until: date | None) -> None:
+    def add(start: int, end: int, since: date | None, until: date | None, from_today: bool = False) -> None:
         taken.append((start, end))
-        hits.append(_DateHit(start, end, since, until))
+        hits.append(_DateHit(start, end, since, until, from_today))
 
     for m in _RE_RANGE.finditer(text):
         a, b = _parse_point(m["a"]), _parse_point(m["b"])
@@ -323,7 +327,7 @@ def _find_dates(text: str, today: date) -> list[_DateHit]:
         add(m.start(), m.end(), *_apply("since" if m["onwards"] else "within", period))
     for m in _RE_RELATIVE.finditer(text):
         if free(m.start(), m.end()):
-            add(m.start(), m.end(), *_relative(m, today))
+            add(m.start(), m.end(), *_relative(m, today), from_today=True)
     return sorted(hits, key=lambda h: h.start)
 
 
@@ -585,11 +589,11 @@ def _check_numeric_dates(text: str) -> None:
             )
 
 
-def _dates(text: str, today: date) -> tuple[str, date | None, date | None, list[str]]:
+def _dates(text: str, today: date) -> tuple[str, date | None, date | None, list[str], bool]:
     _check_numeric_dates(text)
     hits = _find_dates(text, today)
     if not hits:
-        return text, None, None, []
+        return text, None, None, [], False
     sinces = [h.since for h in hits if h.since is not None]
     untils = [h.until for h in hits if h.until is not None]
     since = max(sinces) if sinces else None  # several phrases narrow each other
@@ -599,7 +603,8 @@ def _dates(text: str, today: date) -> tuple[str, date | None, date | None, list[
         notes.append(f"since {since.isoformat()}")
     if until is not None:
         notes.append(f"until {until.isoformat()}")
-    return _remove(text, [(h.start, h.end) for h in hits]), since, until, notes
+    from_today = all(h.from_today for h in hits)
+    return _remove(text, [(h.start, h.end) for h in hits]), since, until, notes, from_today
 
 
 def _kinds(text: str) -> tuple[str, str | None, str | None, list[str]]:
@@ -772,7 +777,7 @@ def understand(
     """
     today = today or date.today()
     text = " ".join(query.split())
-    text, since, until, date_notes = _dates(text, today)
+    text, since, until, date_notes, from_today = _dates(text, today)
     text, kind, body_hint, kind_notes = _kinds(text)
     text, body, body_notes = _bodies(text, known_bodies, body_hint)
     text, area, area_notes = _areas(text, known_areas)
@@ -794,6 +799,7 @@ def understand(
         text=_tidy(text),
         filters=Filters(speaker=speaker, since=since, until=until, body=body, kind=kind, area=area),
         notes=tuple(notes),
+        dates_from_today=from_today and (since is not None or until is not None),
     )
 
 
@@ -865,7 +871,9 @@ def merge(understood: Understood, explicit: Filters) -> Understood:
         shown = value.isoformat() if isinstance(value, date) else value
         sep = " " if field_name in PERIOD_ENDS else ": "
         kept.append(f"{field_name}{sep}{shown} (explicit)")
-    return replace(understood, filters=filters, notes=tuple(kept))
+    explicit_dates = any(f in given for f in PERIOD_ENDS)
+    return replace(understood, filters=filters, notes=tuple(kept),
+                   dates_from_today=understood.dates_from_today and not explicit_dates)
 
 
 # -- the person spoken to -----------------------------------------------------------------

@@ -162,3 +162,28 @@ def test_a_reply_carries_the_subject_of_the_question_it_answers(real_searcher):
     # "The PCC sought an update on victimless prosecutions." … "the CC reported there were 111 in the RY."
     result = answer(real_searcher, "How many victimless prosecutions were there in the rolling year?")
     assert result.answered and any("111 in the RY" in c.quote for c in result.citations)
+
+
+class _LateNovember2026(date):
+    @classmethod
+    def today(cls) -> date:
+        return date(2026, 11, 30)
+
+
+def test_last_year_gives_way_to_a_closer_answer_outside_it(real_searcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    import search.understand
+
+    monkeypatch.setattr(search.understand, "date", _LateNovember2026)
+    # The seed records' one annual report covers 2022/23; "last year" is 2025 by the calendar.
+    result = real_searcher.search("How many hours did the special constables put in last year?", k=5)
+    assert result.notice is not None and "closer answer outside 1 January 2025 to 31 December 2025" in result.notice
+    assert result.understood.filters.since is None and result.understood.filters.until is None
+    assert any("95,000 hours" in h.passage.text for h in result.hits)
+    # Where the period holds a close answer it stands; dates given as dates never widen.
+    kept = real_searcher.search("What did the CC say about 101 calls last year?", k=5)
+    assert kept.notice is None and all(h.passage.meeting_date.year == 2025 for h in kept.hits)
+    from search.understand import typed_filters
+
+    typed = real_searcher.search("How many hours did the special constables put in?", k=5,
+                                 filters=typed_filters(since="2025-01-01", until="2025-12-31"))
+    assert typed.notice is None and all(h.passage.meeting_date.year == 2025 for h in typed.hits)

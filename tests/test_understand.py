@@ -232,6 +232,14 @@ def test_relative_dates_use_today(query: str, since: str, until: str) -> None:
     assert r.text == "precept"
 
 
+def test_dates_read_from_today_are_marked_so_a_search_may_widen_them() -> None:
+    assert u("precept last year").dates_from_today and u("precept in the last six months").dates_from_today
+    assert not u("precept in 2023").dates_from_today and not u("precept").dates_from_today
+    assert not u("precept in 2023 and last year").dates_from_today  # a named year is meant
+    assert not merge(u("precept last year"), typed_filters(since="2025-01-01")).dates_from_today
+    assert merge(u("precept last year"), typed_filters(speaker="CC")).dates_from_today
+
+
 def test_relative_dates_default_to_the_real_today() -> None:
     r = understand("precept last year")
     assert r.filters.since == date(date.today().year - 1, 1, 1)
