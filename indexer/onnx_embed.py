@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from indexer.config import default_cache_path, models_root
-from indexer.embed import EmbeddingModel, memoised_sha256, model_choice, model_source
+from indexer.embed import EmbeddingModel, RunsModel, memoised_sha256, model_choice, model_source
 from indexer.errors import ScrutinyError
 
 MODEL_FILES = {"onnx-int8": "model-int8.onnx", "onnx-fp32": "model-fp32.onnx"}
@@ -95,7 +95,7 @@ def length_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(RunsModel):
     """A packaged model exported to ONNX, fp32 or int8; the session is opened on first use."""
 
     def __init__(self, kind: str = "onnx-int8", *, model: EmbeddingModel | None = None, threads: int | None = None,
@@ -111,14 +111,6 @@ class OnnxEmbedder:
         self._session: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
-
-    @property
-    def name(self) -> str:
-        return self.model.name
-
-    @property
-    def dim(self) -> int:
-        return self.model.dim
 
     @property
     def folder(self) -> Path:

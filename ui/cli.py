@@ -262,7 +262,7 @@ def check_cache_writable(cache_path: Path) -> None:
                    "torch (slow start); or $SCRUTINY_EMBEDDER. Queries use the index's own.")
 @click.option("--model", "model_key", type=click.Choice(["mpnet", "minilm"]),
               help="The embedding model: mpnet (default for a new index; finds more of what people "
-                   "put in their own words) or minilm (about three times faster to index); or "
+                   "put in their own words) or minilm (about six times faster to index); or "
                    "$SCRUTINY_MODEL. Default: the model of the existing index. Queries use the index's own.")
 @click.option("--backend", type=click.Choice(["embedded", "qdrant"]), envvar="SCRUTINY_BACKEND",
               help="Where passages are ranked: embedded (bm25s + FAISS, the default) or qdrant "
