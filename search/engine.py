@@ -305,7 +305,8 @@ class Searcher:
         weak = self._weak(text, hits, filtered, confidence)
         if relaxed_years and not any(y in h.passage.text for h in hits[:3] for y in relaxed_years):
             weak = True
-        if understood.dates_from_today and confidence is not None:
+        applied = understood.filters.since is not None or understood.filters.until is not None
+        if understood.dates_from_today and applied and notice is None and confidence is not None:
             # "How many hours did the specials put in last year?" of records whose annual
             # report is two years old: the reader meant the records' last year, not today's.
             # Where a clearly better answer lies outside the period, every date is searched,

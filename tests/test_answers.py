@@ -187,3 +187,19 @@ def test_last_year_gives_way_to_a_closer_answer_outside_it(real_searcher, monkey
     typed = real_searcher.search("How many hours did the special constables put in?", k=5,
                                  filters=typed_filters(since="2025-01-01", until="2025-12-31"))
     assert typed.notice is None and all(h.passage.meeting_date.year == 2025 for h in typed.hits)
+
+
+class _LateNovember2031(date):
+    @classmethod
+    def today(cls) -> date:
+        return date(2031, 11, 30)
+
+
+def test_last_year_with_no_meeting_in_it_searches_every_date_once(real_searcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    import search.understand
+
+    monkeypatch.setattr(search.understand, "date", _LateNovember2031)
+    result = real_searcher.search("How many hours did the special constables put in last year?", k=5)
+    # No meeting in 2030: the existing rule searches every date for passages naming 2030,
+    # and says so; the period is not widened a second time under another notice.
+    assert result.notice is not None and result.notice.startswith("No meeting in 2030")
