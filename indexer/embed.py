@@ -236,7 +236,8 @@ def _unpacked_parts(model: EmbeddingModel) -> Path:
         with zipfile.ZipFile(joined) as archive:
             for member in archive.infolist():
                 inner = Path(member.filename)
-                # Every file below the zip's one top folder, nothing outside it.
+                # Every file below the zip's one top folder, nothing outside it, and not the
+                # Windows folder settings (desktop.ini) the zip was made with.
                 if member.is_dir() or len(inner.parts) < 2 or ".." in inner.parts or inner.name == "desktop.ini":
                     continue
                 destination = folder.joinpath(*inner.parts[1:])
