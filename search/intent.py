@@ -38,8 +38,11 @@ ASKED_RE = re.compile(
 )
 PROMISED_RE = re.compile(
     r"\b(?:promis\w*|pledg\w*|commit(?:s|ted|ment|ments)?|undert(?:ook|aken|aking|ake)|agreed to|offer(?:s|ed)?|"
-    r"follow(?:ed)?[- ]up|deliver(?:ed)?|discharged|report(?:ed)? back|carried out|"
-    r"ever (?:given|provided|done|received|sent|happened))\b",
+    r"follow(?:ed)?[- ]up|deliver(?:ed)?|discharged|report(?:ed)? back|carried out|agree to|"
+    r"ever (?:given|provided|done|received|sent|happened|turned up|turn up|came through|come through|arrived?)|"
+    # How people put it: "the police said they'd come back on …", "did they hand it over?"
+    r"c[oa]me back (?:yet )?(?:to|on|with|about)|(?:said|say) (?:they|he|she|it)(?:['’]d| would| will)|"
+    r"hand(?:ed)? (?:it |them )?over|pass(?:ed)? on the)\b",
     re.I,
 )
 # "… and was it delivered?", "did that actually arrive?", "did it follow through": the
