@@ -164,16 +164,20 @@ def test_a_reply_carries_the_subject_of_the_question_it_answers(real_searcher):
     assert result.answered and any("111 in the RY" in c.quote for c in result.citations)
 
 
-class _LateNovember2026(date):
-    @classmethod
-    def today(cls) -> date:
-        return date(2026, 11, 30)
+def _today_is(monkeypatch: pytest.MonkeyPatch, day: date) -> None:
+    """The question reader's today, for "last year"."""
+    import search.understand
+
+    class Fixed(date):
+        @classmethod
+        def today(cls) -> date:
+            return day
+
+    monkeypatch.setattr(search.understand, "date", Fixed)
 
 
 def test_last_year_gives_way_to_a_closer_answer_outside_it(real_searcher, monkeypatch: pytest.MonkeyPatch) -> None:
-    import search.understand
-
-    monkeypatch.setattr(search.understand, "date", _LateNovember2026)
+    _today_is(monkeypatch, date(2026, 11, 30))
     # The seed records' one annual report covers 2022/23; "last year" is 2025 by the calendar.
     result = real_searcher.search("How many hours did the special constables put in last year?", k=5)
     assert result.notice is not None and "closer answer outside 1 January 2025 to 31 December 2025" in result.notice
@@ -189,16 +193,8 @@ def test_last_year_gives_way_to_a_closer_answer_outside_it(real_searcher, monkey
     assert typed.notice is None and all(h.passage.meeting_date.year == 2025 for h in typed.hits)
 
 
-class _LateNovember2031(date):
-    @classmethod
-    def today(cls) -> date:
-        return date(2031, 11, 30)
-
-
 def test_last_year_with_no_meeting_in_it_searches_every_date_once(real_searcher, monkeypatch: pytest.MonkeyPatch) -> None:
-    import search.understand
-
-    monkeypatch.setattr(search.understand, "date", _LateNovember2031)
+    _today_is(monkeypatch, date(2031, 11, 30))
     result = real_searcher.search("How many hours did the special constables put in last year?", k=5)
     # No meeting in 2030: the existing rule searches every date for passages naming 2030,
     # and says so; the period is not widened a second time under another notice.
