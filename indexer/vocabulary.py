@@ -85,6 +85,7 @@ CHANGE_WORDS: tuple[tuple[str, ...], ...] = (
 LIGHT_VERBS: tuple[str, ...] = (
     "get", "got", "getting", "take", "taken", "taking", "took", "come", "came", "go", "going", "went",
     "turn", "let", "put", "make", "made", "hold", "keep", "give", "given", "set", "hang", "hung",
+    "knock", "knocked",
 )
 # Their present forms, for "what did the CC tell the PCC about …".
 ADDRESSEE_VERBS_PRESENT: tuple[str, ...] = (

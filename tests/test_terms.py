@@ -109,6 +109,9 @@ def test_a_phrasal_verb_is_found_by_its_particle_too():
     # "hang" is a light verb: "hang on to recruits" is not "hanging up" on 101.
     assert [e.term for e in expansions("what is done to hang on to new recruits")] == ["hang on to"]
     assert [e.term for e in expansions("are callers hanging up")] == ["hanging up"]
+    # "knock" too: "knock-off cigarettes" are not someone "knocked about" at home.
+    assert expansions("who sells knock-off cigarettes") == ()
+    assert [e.term for e in expansions("men being knocked about by their partners")] == ["knocked about"]
 
 
 def test_one_term_of_the_query_is_one_expansion_whatever_its_spellings():
