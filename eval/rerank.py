@@ -76,10 +76,13 @@ def _fused_candidates(
         del searcher.reranker  # back to the fitted model (a cached property)
 
 
-def examples(searcher: Searcher, questions: Sequence[dict[str, Any]], manifest: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
-    """Features and labels (1: holds a gold quote of its question) of every fused candidate."""
+Candidates = Sequence[tuple[dict[str, Any], list[int], np.ndarray]]
+
+
+def _labelled(searcher: Searcher, recorded: Candidates, manifest: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels (1: holds a gold quote of its question) of recorded candidates."""
     xs, ys = [], []
-    for q, rows, features in _fused_candidates(searcher, questions):
+    for q, rows, features in recorded:
         for row, candidate in zip(rows, features):
             passage = searcher.passages[row]
             hit = {"source": passage.source, "text": passage.text}
@@ -87,6 +90,11 @@ def examples(searcher: Searcher, questions: Sequence[dict[str, Any]], manifest: 
             xs.append(candidate)
             ys.append(float(relevant))
     return np.array(xs), np.array(ys)
+
+
+def examples(searcher: Searcher, questions: Sequence[dict[str, Any]], manifest: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels (1: holds a gold quote of its question) of every fused candidate."""
+    return _labelled(searcher, list(_fused_candidates(searcher, questions)), manifest)
 
 
 def fit(x: np.ndarray, y: np.ndarray, penalty: float = PENALTY, steps: int = 50) -> LinearModel:
@@ -110,18 +118,12 @@ def fit(x: np.ndarray, y: np.ndarray, penalty: float = PENALTY, steps: int = 50)
     return LinearModel(mean, scale, w[:-1], float(w[-1]))
 
 
-def best_scores(searcher: Searcher, questions: Sequence[dict[str, Any]], model: LinearModel) -> list[float | None]:
-    """The model's score for the best candidate of each question; None where the search
-    reranks nothing (no words to rank by)."""
-    scored = {id(q): float(np.max(model.scores(rows, features))) for q, rows, features in _fused_candidates(searcher, questions)}
-    return [scored.get(id(q)) for q in questions]
-
-
-def weak_threshold(searcher: Searcher, paths: Sequence[Path], model: LinearModel) -> tuple[float, dict[str, Any]]:
+def weak_threshold(questions: Sequence[dict[str, Any]], recorded: Candidates, model: LinearModel) -> tuple[float, dict[str, Any]]:
     """The score below which a question is called weak (WEAK_QUANTILE of the answerable
-    questions' best scores), and how it sorts the sets' questions with and without answers."""
-    questions = [q for path in paths for q in load_questions(path)]
-    scores = best_scores(searcher, questions, model)
+    questions' best scores), and how it sorts the questions with and without answers. A
+    question the search reranks nothing for (no words to rank by) has no score."""
+    scored = {id(q): float(np.max(model.scores(rows, features))) for q, rows, features in recorded}
+    scores = [scored.get(id(q)) for q in questions]
     answerable = [s for q, s in zip(questions, scores) if q["relevant"] and s is not None]
     negative = [s for q, s in zip(questions, scores) if not q["relevant"]]
     threshold = float(np.quantile(answerable, WEAK_QUANTILE))
@@ -143,8 +145,12 @@ def own_sets() -> list[Path]:
 
 def run(searcher: Searcher, paths: Sequence[Path] | None = None) -> tuple[dict[str, Any], LinearModel]:
     manifest = metrics.load_manifest(MANIFEST)
-    sets = {path.stem: [q for q in load_questions(path) if q["relevant"]] for path in (paths or own_sets())}
-    found = {name: examples(searcher, questions, manifest) for name, questions in sets.items()}
+    asked = {path.stem: load_questions(path) for path in (paths or own_sets())}
+    # Each question is searched once for its candidates' features: they serve the fits
+    # (answerable questions) and the weak threshold (all of them).
+    recorded = {name: list(_fused_candidates(searcher, questions)) for name, questions in asked.items()}
+    sets = {name: [q for q in questions if q["relevant"]] for name, questions in asked.items()}
+    found = {name: _labelled(searcher, [c for c in recorded[name] if c[0]["relevant"]], manifest) for name in sets}
     report: dict[str, Any] = {"features": list(FEATURES), "penalty": PENALTY, "held_out": {}}
     base = searcher.config
     for name, questions in sets.items():
@@ -161,7 +167,8 @@ def run(searcher: Searcher, paths: Sequence[Path] | None = None) -> tuple[dict[s
     x = np.vstack([x for x, _ in found.values()])
     y = np.concatenate([y for _, y in found.values()])
     model = fit(x, y)
-    threshold, report["weak"] = weak_threshold(searcher, paths or own_sets(), model)
+    threshold, report["weak"] = weak_threshold([q for questions in asked.values() for q in questions],
+                                               [c for candidates in recorded.values() for c in candidates], model)
     model = replace(model, weak_below=threshold)
     report["examples"] = {"sets": list(sets), "candidates": int(len(y)), "relevant": int(y.sum()),
                           "questions": sum(len(q) for q in sets.values())}

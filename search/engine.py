@@ -213,10 +213,9 @@ class Searcher:
             raise QueryError("k must be at least 1")
         understood = self.understand(query, filters)
         if understood.dates_from_today and not dates_from_today:
-            understood = replace(understood, filters=replace(understood.filters, since=None, until=None),
-                                 dates_from_today=False,
-                                 notes=tuple(n for n in understood.notes if not n.startswith(("since", "until")))
-                                 + ("every date: a closer answer lies outside the period read from today's date",))
+            understood = replace(_without_dates(
+                understood, "every date: a closer answer lies outside the period read from today's date"),
+                dates_from_today=False)
         mask = filter_mask(self.passages, understood.filters, date_ranges=self.date_ranges)
         matched = int(mask.sum())
         explicit_dates = any(getattr(filters, name) is not None for name in PERIOD_ENDS)
@@ -392,11 +391,7 @@ class Searcher:
         last = (until or since).year  # type: ignore[union-attr]
         years = tuple(str(y) for y in range(first, last + 1))
         span = years[0] + (f"–{years[-1]}" if len(years) > 1 else "")
-        relaxed = replace(
-            understood, filters=replace(understood.filters, since=None, until=None),
-            notes=tuple(n for n in understood.notes if not n.startswith(("since", "until")))
-            + (f"no meeting in {span} in the records: searched all dates",),
-        )
+        relaxed = _without_dates(understood, f"no meeting in {span} in the records: searched all dates")
         if not any(y in relaxed.text for y in years):
             relaxed = replace(relaxed, text=f"{relaxed.text} {' '.join(years)}".strip())
         notice = f"No meeting in {span} in the records; searched all dates for passages that name {span}."
@@ -570,6 +565,14 @@ class Searcher:
             words = set(tokenize(h.passage.index_text))  # once per hit, not once per query word
             best = max(best, sum(w for t, w in weights.items() if t in words) / total)
         return best
+
+
+def _without_dates(understood: Understood, note: str) -> Understood:
+    """`understood` searching every date, its notes of the dates dropped for `note`."""
+    return replace(
+        understood, filters=replace(understood.filters, since=None, until=None),
+        notes=tuple(n for n in understood.notes if not n.startswith(("since", "until"))) + (note,),
+    )
 
 
 def _day(d: date) -> str:
