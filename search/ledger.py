@@ -75,6 +75,13 @@ class LedgerEntry:
     offers: tuple[Action, ...] = ()  # the words it was offered in, in discussion at the same meeting
     due: date | None = None  # when it is due: the action's own date, or the new one a deferral sets
     when: str = ""  # the setting meeting as a reader should see it ("undated; between … and …")
+    update: Action | None = None  # the later meeting's record of it, when matched to one
+
+    @property
+    def pieces(self) -> tuple[Action, ...]:
+        """Everywhere the records speak of this commitment: the action (or the update that
+        alone tells of it), the offer made in discussion, the later update."""
+        return (self.action, *self.offers, *((self.update,) if self.update and self.update is not self.action else ()))
 
     @property
     def reason(self) -> str:
@@ -128,7 +135,7 @@ def _content_words(text: str) -> set[str]:
     return {w[:-1] if w.endswith("s") and len(w) > 4 else w for w in words}
 
 
-def _matching_text(a: Action) -> str:
+def matching_text(a: Action) -> str:
     """An offer is matched by its whole paragraph: "With regards to the Shopkind week of
     action, the PCC requested an update … the CC agreed to provide an update outside the
     meeting" names its subject only before the offer itself."""
@@ -154,7 +161,7 @@ def build_ledger(actions: Sequence[Action], documents: Sequence[Document], embed
     meetings = meetings_of(documents, actions)
     ranges = {d.id: d.date_range for d in documents if d.date_range}
 
-    texts = [_matching_text(a) for a in commitments] + [u.text for u in updates]
+    texts = [matching_text(a) for a in commitments] + [u.text for u in updates]
     vectors = embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
     c_vec, u_vec = vectors[: len(commitments)], vectors[len(commitments) :]
     similarity = c_vec @ u_vec.T if len(commitments) and len(updates) else np.zeros((len(commitments), len(updates)))
@@ -176,7 +183,7 @@ def build_ledger(actions: Sequence[Action], documents: Sequence[Document], embed
         for j, u in enumerate(updates):
             if not _later_same_body(c, u, meetings_by_body):
                 continue
-            shared = len(_content_words(_matching_text(c)) & _content_words(u.text))
+            shared = len(_content_words(matching_text(c)) & _content_words(u.text))
             score = float(similarity[i, j])
             if score >= MIN_SIMILARITY and shared >= MIN_SHARED_WORDS:
                 pairs.append((score + 0.02 * shared, i, j))
@@ -192,11 +199,12 @@ def build_ledger(actions: Sequence[Action], documents: Sequence[Document], embed
         if i in formal:
             continue  # shown with its minuted action
         offers = tuple(commitments[o] for o in sorted(formal) if formal[o] == i)
-        j = matched.get(i)
-        status, evidence, due = _status(c, updates[j] if j is not None else None, meetings.get((c.area, c.body)))
+        update = updates[matched[i]] if i in matched else None
+        status, evidence, due = _status(c, update, meetings.get((c.area, c.body)))
         entries.append(
             LedgerEntry(action=c, status=status, evidence=evidence, set_at=c.meeting_date, set_at_in_corpus=True,
-                        offers=offers, due=due, when=meeting_label(c.meeting_date, ranges.get(c.document_id), c.date_inferred))
+                        offers=offers, due=due, when=meeting_label(c.meeting_date, ranges.get(c.document_id), c.date_inferred),
+                        update=update)
         )
     for j, u in enumerate(updates):
         if j in used:
@@ -219,7 +227,7 @@ def _best_same_meeting_action(i: int, commitments: Sequence[Action], vectors: np
         if a.kind != "action" or a.document_id != offer.document_id:
             continue
         action_words = _content_words(a.text)
-        shared = len(action_words & _content_words(_matching_text(offer)))
+        shared = len(action_words & _content_words(matching_text(offer)))
         # Shared words count as well as meaning: an offer is minuted in other words, and a
         # long discussion can carry most of a short action's words ("Community Resolutions").
         score = float(vectors[i] @ vectors[n]) + 0.05 * shared

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from hypothesis import given, strategies as st
 
+from search.filters import Filters
 from search.intent import Intent, boost, member_asks, read_intent, spread
 
 
@@ -120,3 +121,31 @@ def test_what_came_of_a_dated_promise_is_looked_for_at_later_meetings(fake_searc
                for h in result.hits)
     dated = fake_searcher.search("What did the force offer in June 2023 about the Shopkind week of action?", k=10)
     assert dated.understood.filters.until == date(2023, 6, 30)
+
+
+PILOT_QUESTION = "Did the force ever hand over the results of the domestic abuse risk pilot it offered the commissioner?"
+PILOT_TABLE_ROW = "ILAS DA risk identification pilot results to the PCC Open"
+
+
+def test_what_came_of_a_promise_shows_the_commitments_other_records(real_searcher, monkeypatch) -> None:
+    # June 2023's board minuted the pilot results twice, in its list and in its action
+    # table; September's notes record an interim update. The table row shares few of the
+    # question's words: it is shown because it belongs to the commitment a top hit holds.
+    import search.engine as engine
+
+    result = real_searcher.search(PILOT_QUESTION, k=10)
+    rows = [h.row for h in result.hits]
+    table = next(i for i, h in enumerate(result.hits) if PILOT_TABLE_ROW in h.passage.text)
+    thread = next(rows for _, rows in real_searcher.commitment_threads if result.hits[table].row in rows)
+    assert any(r in thread for r in rows[:table])  # it follows a passage of its commitment
+    assert [h.score for h in result.hits] == sorted((h.score for h in result.hits), reverse=True)
+
+    monkeypatch.setattr(engine, "THREAD_DEPTH", 0)
+    without = real_searcher.search(PILOT_QUESTION, k=10)
+    assert not any(PILOT_TABLE_ROW in h.passage.text for h in without.hits)
+
+
+def test_a_commitments_other_records_stay_within_the_asked_dates(real_searcher) -> None:
+    until = date(2023, 6, 30)
+    result = real_searcher.search(PILOT_QUESTION, k=10, filters=Filters(until=until))
+    assert result.hits and all(h.passage.meeting_date and h.passage.meeting_date <= until for h in result.hits)

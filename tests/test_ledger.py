@@ -117,3 +117,17 @@ def test_the_brief_lists_the_last_meetings_actions_first() -> None:
     assert sections[1].startswith("Actions set at the last meeting (undated; between 14 September and 7 December 2022)")
     assert "cycle theft" in sections[1] and "**due at the next meeting**" in sections[1]
     assert "rural theft" not in sections[1]
+
+
+def test_an_entrys_pieces_are_its_action_its_offer_and_the_update_that_reports_on_it() -> None:
+    offer = action(JUNE, "The CC offered to provide the Westport knife crime arrest figures outside the meeting",
+                   kind="offer", owner="CC", start=10)
+    minuted = action(JUNE, "Provide the Westport knife crime arrest figures outside of meeting",
+                     due=date(2022, 9, 14), start=500)
+    update = action(SEPT, "Westport knife crime arrest figures provided - discharged", kind="update",
+                    status="discharged", refers_to=date(2022, 6, 8))
+    other = action(SEPT, "Provide the rural theft survey results", due=date(2022, 12, 7), start=600)
+    entries = {e.action.text: e for e in build_ledger([offer, minuted, update, other], [JUNE, SEPT], embed)}
+    knife = entries[minuted.text]
+    assert knife.update is update and knife.pieces == (minuted, offer, update)
+    assert entries[other.text].pieces == (other,)

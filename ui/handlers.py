@@ -1025,11 +1025,8 @@ def prepare(searcher: Searcher, exports: Path, *, warm_up: bool = True) -> AppSt
     """Everything the app needs, computed once: the ledger (its texts embedded through the
     cache) and the documents list; then one search, one answer and one timeline so the
     model and caches are warm before the first user query."""
-    from search.ledger import build_ledger, cached_embed
-
     index = searcher.index
-    ledger = tuple(build_ledger(index.actions, index.documents, cached_embed(searcher.embedder)))
-    state = AppState(searcher, Records(index), ledger, exports, documents_view(index))
+    state = AppState(searcher, Records(index), searcher.ledger, exports, documents_view(index))
     if warm_up:
         started = time.perf_counter()
         q = Query("101 calls")
