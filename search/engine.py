@@ -452,6 +452,12 @@ class Searcher:
         for row, p in enumerate(self.passages):
             of_source.setdefault(p.source, []).append(row)
         words: dict[int, str] = {}
+
+        def plain(row: int) -> str:
+            if row not in words:
+                words[row] = _plain_words(self.passages[row].text)
+            return words[row]
+
         entries = [e for e in self.ledger if e.pieces]
         pieces = [a for e in entries for a in e.pieces]
         vectors = cached_embed(self.embedder)([matching_text(a) for a in pieces]) if pieces else np.zeros((0, 1))
@@ -463,7 +469,7 @@ class Searcher:
                 rows |= {r for r in record if a.start < self.passages[r].end and self.passages[r].start < a.end}
                 lead = " ".join(_plain_words(a.text).split()[:THREAD_LEAD_WORDS])
                 if lead.count(" ") >= 3:
-                    rows |= {r for r in record if lead in words.setdefault(r, _plain_words(self.passages[r].text))}
+                    rows |= {r for r in record if lead in plain(r)}
             threads.append((vectors[at : at + len(e.pieces)], frozenset(rows)))
             at += len(e.pieces)
         return tuple(threads)
