@@ -57,12 +57,26 @@ ROSTER_LABELS = NAMES_ONLY_LABELS | {
     "attendees", "present", "also present", "members present", "officers present", "in attendance",
     "also in attendance", "apologies", "apologies for absence", "officers", "officers in attendance",
 }
-# The header row of a table of attendees: "| Name | Role |", "Attendee | Organisation".
-ROSTER_TABLE_WORDS = r"(?:name|attendees?|members?|role|title|position|office|organi[sz]ation|representing|initials|job\s+title)"
-ROSTER_TABLE_HEADER_RE = re.compile(
-    rf"^\s*\|?\s*(?:name|attendees?|members?)\s*(?:\||\t|\s{{3,}})\s*{ROSTER_TABLE_WORDS}(?:\s*(?:\||\t|\s{{3,}})\s*{ROSTER_TABLE_WORDS})*\s*\|?\s*$",
+# The header row of a table of attendees, its columns in any order: "| Name | Role |",
+# "Attendee | Organisation", "Role | Name | Attendance".
+ROSTER_TABLE_NAME_RE = re.compile(r"^(?:(?:full\s+)?name|attendees?|members?)$", re.I)
+ROSTER_TABLE_WORD_RE = re.compile(
+    r"^(?:(?:full\s+)?name|attendees?|members?|role|title|position|office|organi[sz]ation|representing|initials|"
+    r"job\s+title|attendance|attended|status|present(?:\s*/\s*apologies)?)$",
     re.I,
 )
+_HEADER_CELL_SPLIT_RE = re.compile(r"\s*\|\s*|\t+|\s{3,}")
+
+
+def roster_table_header(text: str) -> bool:
+    """A roster table's header row: two cells or more, each a column's name, one of them
+    the person's."""
+    cells = [c for c in _HEADER_CELL_SPLIT_RE.split(text.strip().strip("|").strip()) if c]
+    return (
+        len(cells) >= 2
+        and all(ROSTER_TABLE_WORD_RE.match(c) for c in cells)
+        and any(ROSTER_TABLE_NAME_RE.match(c) for c in cells)
+    )
 TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 # "Apologies were received from Cllr A and Mr B.": a sentence that lists who sent apologies.
 APOLOGIES_SENTENCE_RE = re.compile(
@@ -250,7 +264,7 @@ def _names_follow(value: str) -> bool:
 
 def _unlabelled_roster(text: str) -> tuple[str, str] | None:
     """A roster that opens without a label: a table's header row, or a sentence of apologies."""
-    if ROSTER_TABLE_HEADER_RE.match(text):
+    if roster_table_header(text):
         return "attendees", ""
     m = APOLOGIES_SENTENCE_RE.match(text)
     return ("apologies", m.group("value")) if m else None
@@ -279,7 +293,10 @@ def _roster_region(lines: list[Line], i: int, stop: int, value: str) -> tuple[li
         if not s or TABLE_RULE_RE.match(s):
             j += 1
             continue
-        if ROSTER_TABLE_HEADER_RE.match(s) or APOLOGIES_SENTENCE_RE.match(s):
+        if roster_table_header(s) and not region:
+            j += 1  # the label's own table: "Apologies" / "Name | Role" / rows
+            continue
+        if roster_table_header(s) or APOLOGIES_SENTENCE_RE.match(s):
             break
         if LABEL_RE.match(line.text) or NUMBER_RE.match(line.text) or re.match(r"^#{1,6}\s+\d", s) or URL_LINE_RE.match(s):
             break

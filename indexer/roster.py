@@ -86,6 +86,21 @@ STATUS_BY_LABEL = {
     "in attendance": "in attendance", "also in attendance": "in attendance",
     "apologies": "apologies",
 }
+# A table's attendance column: "Present", "Attended (remotely)", "Apologies received".
+# "Absent" reads as apologies: of the statuses, the one that says they were not there.
+STATUS_CELL_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(?:present|attended|in\s+person|virtual(?:ly)?|remote(?:ly)?|online)(?:\s+\S.*|\s*\(.*\))?$", re.I), "present"),
+    (re.compile(r"^(?:also\s+)?in\s+attendance$", re.I), "in attendance"),
+    (re.compile(r"^(?:apologies(?:\s+(?:received|given|sent|noted))?|sent\s+apologies|absent|did\s+not\s+attend|not\s+present)$", re.I), "apologies"),
+)
+
+
+def cell_status(cell: str) -> str | None:
+    """The status an attendance cell gives, or None if the cell says none."""
+    cell = cell.strip(" .*")
+    return next((status for pattern, status in STATUS_CELL_FORMS if pattern.match(cell)), None)
+
+
 # Words of headings and topics that look like a name in capitals ("Fighting Crime"): a line
 # of bare capitalised words holding one of them is not a list of people.
 NOT_NAME_WORDS = frozenset(
@@ -115,6 +130,7 @@ class RosterEntry:
     acting: bool = False
     initials: str | None = None
     organisation: str | None = None  # as the entry itself names it: "(Sussex Police)"
+    status: str | None = None  # as the entry's own cell says it ("Apologies"), over the label's
 
 
 def _strip_bullet(text: str) -> str:
@@ -313,8 +329,11 @@ def _cells(entry: str) -> RosterEntry | None:
     cells = [c for c in CELL_SPLIT_RE.split(entry) if c]
     if len(cells) < 2:
         return None
-    name = initials = role_text = organisation = None
+    name = initials = role_text = organisation = status = None
     for cell in cells:
+        if status is None and cell_status(cell) is not None:
+            status = cell_status(cell)  # "Present", "Apologies": the row's own status
+            continue
         with_initials = TRAILING_INITIALS_RE.match(cell)
         if with_initials and name is None and _bare_name(with_initials.group("lead")) is not None:
             name, initials = with_initials.group("lead"), with_initials.group("initials")  # "Fiona Castell (FC)"
@@ -332,7 +351,7 @@ def _cells(entry: str) -> RosterEntry | None:
             role_text = cell  # an office the table names that is not one of ours
     if not name:
         return None
-    return replace(_entry(name, role_text, initials=initials), organisation=organisation)
+    return replace(_entry(name, role_text, initials=initials), organisation=organisation, status=status)
 
 
 def _initials_entry(entry: str) -> RosterEntry | None:
@@ -504,7 +523,8 @@ def parse_roster(regions: list[tuple[str, list[Line]]], *, panel: bool = False) 
                 if entry is None:
                     continue
                 role = entry.role
-                if role is None and panel and status == "present" and entry.titled:
+                row_status = entry.status or status
+                if role is None and panel and row_status == "present" and entry.titled:
                     role = "Member"
                 attendees.append(
                     Attendee(
@@ -512,7 +532,7 @@ def parse_roster(regions: list[tuple[str, list[Line]]], *, panel: bool = False) 
                         role=role,
                         role_title=entry.role_text or (role_title(role) if role else None),
                         organisation=entry.organisation or organisation,
-                        status=status,
+                        status=row_status,
                         acting=entry.acting,
                         initials=entry.initials,
                     )

@@ -92,3 +92,46 @@ def test_people_who_attended_the_meeting_are_read_from_the_sentence_that_says_so
         ("Keith Ormsby", "PCC", "present"), ("Ruth Lingard", "CE", "present"), ("Daniel Marrick", "ACC", "present"),
         ("Pennock", None, "apologies"),
     ]
+
+
+def _roster(text: str) -> list[tuple[str, str | None, str]]:
+    return [(a.name, a.role, a.status) for a in parse_text("m.txt", text).documents[0].attendees]
+
+
+def test_an_attendance_table_in_an_html_page_gives_each_row_its_own_status(tmp_path) -> None:
+    from indexer.parse import parse_file
+    from indexer.read import read_file
+
+    path = tmp_path / "panel.html"
+    path.write_text(
+        "<h1>Gwent Police and Crime Panel</h1><p>Minutes of the meeting held on 4 March 2026</p>"
+        "<h2>Attendance</h2><table><tr><th>Role</th><th>Name</th><th>Status</th></tr>"
+        "<tr><td>Chair</td><td>Councillor Delyth Price</td><td>Present</td></tr>"
+        "<tr><td>Panel Member</td><td>Mr Aled Morgan</td><td>Attended (remotely)</td></tr>"
+        "<tr><td>Panel Member</td><td>Councillor Sian Pugh</td><td>Apologies received</td></tr></table>"
+        "<h2>1. Budget</h2><p>The Commissioner said the budget was balanced.</p>",
+        encoding="utf-8",
+    )
+    (doc,) = parse_file(read_file(path)).documents
+    assert [(a.name, a.role, a.status) for a in doc.attendees] == [
+        ("Delyth Price", "Chair", "present"), ("Aled Morgan", "Member", "present"), ("Sian Pugh", "Member", "apologies"),
+    ]
+
+
+def test_a_markdown_table_under_its_label_keeps_the_labels_status() -> None:
+    text = (
+        "# Cumbria Strategic Board\n\nDate: 5 May 2026\n\n## Attendees\n\n| Name | Role |\n|---|---|\n"
+        "| Omar Hale | Police and Crime Commissioner |\n| Jo Penn | Chief Constable |\n\n"
+        "## Apologies\n\n| Name | Role |\n|---|---|\n| Ray Cobb | Deputy Chief Constable |\n\n"
+        "## 1. Finance\n\nThe PCC said costs rose.\n"
+    )
+    assert _roster(text) == [("Omar Hale", "PCC", "present"), ("Jo Penn", "CC", "present"), ("Ray Cobb", "DCC", "apologies")]
+
+
+def test_a_tab_separated_table_of_a_word_export_reads_its_status_column() -> None:
+    text = (
+        "Lincolnshire Police and Crime Panel\n\nMinutes\n\nDate: 6 June 2026\n\n"
+        "Attendance\tName\tPosition\nAbsent\tCllr Tess Wragby\tMember\n"
+        "Present\tMarc Lowther\tPolice and Crime Commissioner\n\n1. Budget\nAgreed.\n"
+    )
+    assert _roster(text) == [("Tess Wragby", "Member", "apologies"), ("Marc Lowther", "PCC", "present")]
