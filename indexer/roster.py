@@ -136,8 +136,10 @@ class RosterEntry:
 def _strip_bullet(text: str) -> str:
     m = BULLET_RE.match(text)
     text = text[m.end():] if m else text
+    # A key padded to line up its dashes ("CC      – Chief Constable (…)") is one entry.
+    text = re.sub(r"(?<=\S)[ \t]{2,}(?=[–—-]\s)", " ", text.strip())
     # Names set out in columns (PDF text): a wide gap is never inside one entry.
-    return clean_inline(re.sub(r"(?<=\S)[ \t]{3,}(?=\S)", "; ", text.strip()))
+    return clean_inline(re.sub(r"(?<=\S)[ \t]{3,}(?=\S)", "; ", text))
 
 
 def _table_row(text: str) -> bool:
@@ -175,16 +177,24 @@ _DANGLING_RE = re.compile(rf"^(?:{HONORIFIC_PATTERN}\s*)+$|^[A-Z]\.?$")
 
 def _whole_pieces(text: str) -> list[str]:
     """The entries of a line, less a title or initial left at its end by the wrap ("…, Cllr")."""
-    pieces = split_entries(text)
+    pieces = _entry_texts(text)
     return pieces[:-1] if len(pieces) > 1 and _DANGLING_RE.match(pieces[-1]) else pieces
+
+
+def _entry_texts(text: str) -> list[str]:
+    """A line's entries as written; a keyed entry ("CC – Chief Constable, Cumbria (Jo
+    Penn)") is one whatever its commas."""
+    return [text] if _keyed_entry(clean_inline(text)) is not None else split_entries(text)
 
 
 def _rejoined(pieces: list[str]) -> list[str]:
     """Pieces split at a comma inside an office rejoined: "Alison Greer – Chief Executive" and
-    "OPCC (CE)" are one entry when the second reads as no one alone."""
+    "OPCC (CE)", or "… – Chief Constable" and "Cumbria Constabulary", are one entry when the
+    second reads as no one alone."""
     out: list[str] = []
     for piece in pieces:
-        if out and parse_entry(piece) is None and parse_entry(f"{out[-1]}, {piece}") is not None:
+        alone = parse_entry(piece)
+        if out and (alone is None or not _credible(alone)) and parse_entry(f"{out[-1]}, {piece}") is not None:
             out[-1] = f"{out[-1]}, {piece}"
         else:
             out.append(piece)
@@ -213,7 +223,8 @@ def _credible(entry: RosterEntry) -> bool:
     if entry.role is not None or entry.titled or entry.initials:
         return True
     words = entry.name.replace("’", "'").split()
-    return 2 <= len(words) <= 4 and not any(w.lower().strip(".") in NOT_NAME_WORDS for w in words)
+    # "Cumbria Constabulary" after a comma is the organisation of the entry before it.
+    return 2 <= len(words) <= 4 and not any(w.lower().strip(".") in NOT_NAME_WORDS for w in words) and not ORG_WORDS_RE.search(entry.name)
 
 
 def _org_header(text: str) -> tuple[str, str] | None:
@@ -233,6 +244,7 @@ def split_entries(text: str) -> list[str]:
     """Split "A (x), B (y); C (z) and D" at top-level commas, semicolons and "and", not inside
     an office's title ("Police and Crime Commissioner") or brackets."""
     protected = re.sub(role_pattern(), lambda m: m.group(0).replace(" and ", " \0 ").replace(",", "\1"), text)
+    protected = ORG_AND_RE.sub(" \0 ", protected)
     parts: list[str] = []
     depth = 0
     current = ""
@@ -251,6 +263,14 @@ def split_entries(text: str) -> list[str]:
     parts.append(current)
     pieces = [p.replace(" \0 ", " and ").replace("\1", ",").strip(" .;") for p in parts if p.strip(" .;")]
     return _plural_titles(pieces)
+
+
+# "and" inside an organisation's name: "Cumbria Fire and Rescue Service", "Audit and Risk
+# Authority"; the words after it, to the next separator, end in an organisation's word.
+ORG_AND_RE = re.compile(
+    r" and (?=(?:[A-Z][\w'’-]*\s+){0,3}(?:Service|Services|Police|Council|Authority|Partnership|Constabulary|Trust|Board|"
+    r"Committee|Office|Unit|Team|Panel)\b\s*(?:[,;()]|$))"
+)
 
 
 PLURAL_TITLE_RE = re.compile(r"^(?P<title>Councillors|Cllrs\.?|County\s+Councillors)\s+(?P<rest>.+)$", re.I)
@@ -352,6 +372,29 @@ def _cells(entry: str) -> RosterEntry | None:
     if not name:
         return None
     return replace(_entry(name, role_text, initials=initials), organisation=organisation, status=status)
+
+
+# "CC – Chief Constable (Jo Penn)", "ML – Head of Finance, OPCC (Marcus Lyle) – minutes": a
+# key the notes then use, its office, and the name in brackets; a note may follow.
+KEYED_ENTRY_RE = re.compile(
+    r"^(?P<key>[A-Z][A-Za-z/]{1,7})\s*[–—:-]\s*(?P<role>[^()]+?(?:\([^()]*\)[^()]*?)?)\s*\((?P<name>[^()]+)\)"
+    r"(?:\s*[–—-]\s*[^()]+)?$"
+)
+
+
+def _keyed_entry(entry: str) -> RosterEntry | None:
+    """"DCC – Deputy Chief Constable (Ann Lee)": the key is the office's abbreviation or the
+    person's initials ("AL – Head of Estates (Ann Lee)"), which the notes use for speakers."""
+    m = KEYED_ENTRY_RE.match(entry)
+    if not m or _bare_name(m.group("name")) is None:
+        return None
+    key, role_text = m.group("key"), m.group("role").strip(" ,")
+    office = canonical_role(key)
+    if office is None and initials_of(clean_name(m.group("name"))) != key.upper():
+        return None  # "Item – Budget (Ann Lee)" keys nothing
+    if office is not None:
+        return _entry(m.group("name"), role_text, role=_office(role_text) or office)
+    return _entry(m.group("name"), role_text, initials=key)
 
 
 def _initials_entry(entry: str) -> RosterEntry | None:
@@ -456,7 +499,7 @@ def _bare_name(entry: str) -> RosterEntry | None:
     return _entry(raw, None)
 
 
-ENTRY_READERS = (_initials_entry, _initials_last, _dash_entry, _paren_entry, _role_first, _comma_entry, _bare_name)
+ENTRY_READERS = (_keyed_entry, _initials_entry, _initials_last, _dash_entry, _paren_entry, _role_first, _comma_entry, _bare_name)
 
 
 _KEPT_CAPITALS = frozenset(POST_NOMINALS)
@@ -517,7 +560,7 @@ def parse_roster(regions: list[tuple[str, list[Line]]], *, panel: bool = False) 
                 organisation, chunk = header
                 if not chunk:
                     continue
-            pieces = [chunk] if _table_row(chunk) else split_entries(chunk)
+            pieces = [chunk] if _table_row(chunk) else _entry_texts(chunk)
             for piece in pieces if _table_row(chunk) else _rejoined(pieces):
                 entry = parse_entry(piece)
                 if entry is None:

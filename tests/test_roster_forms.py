@@ -23,6 +23,9 @@ from indexer.vocabulary import DocumentKind
         ("COUNCILLOR H DUNMORE (CHAIRMAN)", "H Dunmore", "Chair", None),
         ("Independent Co-opted Member Mrs J. Fairburn (Chairman)", "J. Fairburn", "Chair", None),
         ("Assistant Chief Constable Daniel Marrick attended the meeting.", "Daniel Marrick", "ACC", None),
+        ("DCC – Deputy Chief Constable (Nia Rhys)", "Nia Rhys", "DCC", None),
+        ("CEO – Chief Executive (Owain Bevan)", "Owain Bevan", "CE", None),
+        ("TW – Head of Estates, Gwent Police (Tom Wynne) – minutes", "Tom Wynne", None, "TW"),
     ],
 )
 def test_entry_forms(entry: str, name: str, role: str | None, initials: str | None) -> None:
@@ -135,3 +138,37 @@ def test_a_tab_separated_table_of_a_word_export_reads_its_status_column() -> Non
         "Present\tMarc Lowther\tPolice and Crime Commissioner\n\n1. Budget\nAgreed.\n"
     )
     assert _roster(text) == [("Tess Wragby", "Member", "apologies"), ("Marc Lowther", "PCC", "present")]
+
+
+def test_a_key_of_offices_and_initials_gives_the_people_the_notes_name_by_their_keys() -> None:
+    text = (
+        "Notes of the Gwent Estates Meeting held on 2 July 2026\n\nAttendees\n\n"
+        "PCC    – Police and Crime Commissioner (Huw Jenkins)\n"
+        "ACC    – Assistant Chief Constable, Crime and Justice (Carys Lloyd)\n"
+        "TW     – Head of Estates, Gwent Police (Tom Wynne) – minutes\n\n"
+        "Apologies\n\nCC     – Chief Constable (Gethin Ward)\n\n"
+        "1. Estates\n\n1.1 TW said two stations would close. The PCC asked about costs.\n"
+    )
+    parsed = parse_text("notes.txt", text)
+    assert [(a.name, a.role, a.initials, a.status) for a in parsed.documents[0].attendees] == [
+        ("Huw Jenkins", "PCC", None, "present"), ("Carys Lloyd", "ACC", None, "present"),
+        ("Tom Wynne", None, "TW", "present"), ("Gethin Ward", "CC", None, "apologies"),
+    ]
+    assert [s.name for p in parsed.paragraphs for s in p.speakers] == ["Tom Wynne", "Huw Jenkins"]
+
+
+def test_a_key_that_is_neither_an_office_nor_the_initials_keys_no_one() -> None:
+    found = parse_entry("XY – Head of Estates (Tom Wynne)")
+    assert found is None or found.initials != "XY"
+
+
+def test_an_office_and_its_organisation_after_a_dash_are_one_entry() -> None:
+    text = (
+        "Cumbria Police and Crime Panel\n\nMinutes\n\nDate: 7 July 2026\n\nAlso in attendance\n\n"
+        "• Ruth Alder – Chief Constable, Cumbria Constabulary\n"
+        "• Idris Cole – Chief Fire Officer, Cumbria Fire and Rescue Service\n"
+        "• Jan Moss – Chief Executive, Office of the Commissioner\n\n1. Budget\nAgreed.\n"
+    )
+    assert _roster(text) == [
+        ("Ruth Alder", "CC", "in attendance"), ("Idris Cole", None, "in attendance"), ("Jan Moss", "CE", "in attendance"),
+    ]
