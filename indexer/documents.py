@@ -223,6 +223,17 @@ def read_title_block(lines: list[Line], seg: Segment) -> TitleBlock:
             block.consumed.update(range(i, end))
             i = end
             continue
+        cells = _label_cells(lines[i].text)
+        if cells:
+            for label, value in cells:
+                if label in ROSTER_LABELS:
+                    offset = lines[i].text.find(value)
+                    block.roster.append((_roster_label(label), [Line(value, lines[i].start + offset, lines[i].start + offset + len(value))]))
+                else:
+                    block.fields.setdefault(label, clean_inline(value))
+            block.consumed.add(i)
+            i += 1
+            continue
         m = LABEL_RE.match(lines[i].text)
         if not m or NUMBER_RE.match(lines[i].text):
             i += 1
@@ -254,6 +265,28 @@ def read_title_block(lines: list[Line], seg: Segment) -> TitleBlock:
         block.consumed.update(consumed)
         i = consumed[-1] + 1
     return block
+
+
+LABEL_CELL_RE = re.compile(r"^[^:\t]{2,30}:$")
+
+
+def _label_cells(text: str) -> list[tuple[str, str]]:
+    """A header row of a Word table, label and value cells side by side ("Meeting:\tAudit
+    Committee\tDate:\tThursday 5 March 2026"): the labels this reader knows, with their
+    values; empty unless the row is two such pairs or more and nothing else."""
+    cells = [c.strip() for c in text.split("\t") if c.strip()]
+    if len(cells) < 4 or len(cells) % 2:
+        return []
+    pairs = list(zip(cells[::2], cells[1::2]))
+    if not all(LABEL_CELL_RE.match(label) and not LABEL_CELL_RE.match(value) for label, value in pairs):
+        return []
+    known = []
+    for label, value in pairs:
+        m = LABEL_RE.match(f"{label} {value}")
+        if m:
+            name = re.sub(r"\s+", " ", m.group("label").lower())
+            known.append(("date" if name.startswith("date") else name, value))
+    return known
 
 
 def _names_follow(value: str) -> bool:

@@ -278,3 +278,15 @@ def test_a_commissioners_report_to_the_panel_is_credited_to_the_commissioner() -
     parsed = parse_text("northshire-panel_2025-03-03_report.txt", text)
     body = [p for p in parsed.passages if "quad bikes" in p.text or "livestock" in p.text]
     assert body and all([s.role for s in p.speakers] == ["PCC"] for p in body)
+
+
+def test_a_word_tables_label_cells_give_the_date_and_place() -> None:
+    text = (
+        "CLEVELAND JOINT INDEPENDENT AUDIT COMMITTEE\nMINUTES\n"
+        "Committee:\tJoint Independent Audit Committee\tDate:\tWednesday 4 March 2026\n"
+        "Venue:\tCommittee Room B, Middlesbrough\tTime:\t14:00\n\n"
+        "Name\tRole\nCarys Dunn\tIndependent Member (Chair)\n\n1\tTreasury management\nNoted.\n"
+    )
+    doc = _doc(text)
+    assert (doc.date, doc.body) == (date(2026, 3, 4), "Cleveland Joint Independent Audit Committee")
+    assert [a.name for a in doc.attendees] == ["Carys Dunn"]
