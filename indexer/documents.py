@@ -84,6 +84,12 @@ APOLOGIES_SENTENCE_RE = re.compile(
     r"(?:from|by|on\s+behalf\s+of)\s+(?P<value>.+)$",
     re.I,
 )
+# "Notes of the Police and Crime Commissioner's Estates Meeting held on …": a title that
+# names the meeting in capitals (not "the meeting", "the previous meeting").
+NOTES_TITLE_BODY_RE = re.compile(
+    r"\b(?i:notes|minutes)\s+of\s+(?:a|the)\s+(?P<body>[A-Z][\w'’-]*(?:,?\s+(?:[A-Z][\w'’-]*|and|of|for|&))*?"
+    r"\s+(?:Meeting|Board|Committee|Panel|Group|Forum))\s+held\b"
+)
 MINUTES_BODY_RE = re.compile(r"minutes\s+of\s+(?:a|the)\s+(?:\w+\s+)?meeting\s+of\s+(?:the\s+)?(?P<body>.+?)\s+held\b", re.I)
 NEXT_MEETING_RE = re.compile(r"date\s+of\s+(?:the\s+)?next\s+(?:meeting\s+of\s+(?:the\s+)?)?(?P<body>[^:\n]{3,80}?)\s*:\s*(?P<date>[^\n]+)", re.I)
 PREVIOUS_MEETING_RE = re.compile(
@@ -638,6 +644,33 @@ def area_of(header: list[str] | tuple[str, ...], manifest_area: str | None, sour
         lambda: _most_named_area(text),
     )
     return next((a for a in (f() for f in finders) if a), None)
+
+
+def vouched_area(header: list[str] | tuple[str, ...], manifest_area: str | None, source: str, text: str) -> str | None:
+    """The area a body's name may be given: the one its heading or the manifest names, or
+    the file name's where the text names that area most too (a file name alone is only
+    what its collector called it)."""
+    heading = find_area(" ".join(header[:8]))
+    if heading is not None:
+        return heading
+    if manifest_area and find_area(manifest_area):
+        return find_area(manifest_area)
+    named = find_area(re.sub(r"[_.-]+", " ", source))
+    return named if named is not None and named == _most_named_area(text) else None
+
+
+COMMISSIONER_OFFICE_RE = re.compile(
+    r"^(?:office\s+of\s+)?(?:the\s+)?police,?\s+(?:fire\s+and\s+)?(?:and\s+)?crime\s+commissioner$", re.I
+)
+
+
+def body_with_area(body: str, area: str | None) -> str:
+    """A body whose name names no area, named with its area so that two areas' boards stay
+    apart: "Strategic Policing Board" of Derbyshire is "Derbyshire Strategic Policing
+    Board"; a commissioner's office is "… for Derbyshire"."""
+    if area is None or find_area(body) is not None:
+        return body
+    return f"{body} for {area}" if COMMISSIONER_OFFICE_RE.match(body) else f"{area} {body}"
 
 
 def _most_named_area(text: str) -> str | None:

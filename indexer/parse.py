@@ -16,10 +16,10 @@ from indexer.chunk import chunk_paragraphs
 from indexer.dates import month_range
 from indexer.documents import (
     DATE_LINE_RE,
-    MINUTES_BODY_RE, OWN_WORDS_RE, DateEvidence, Segment, area_of, body_from_header, decision_maker, document_kind,
+    MINUTES_BODY_RE, NOTES_TITLE_BODY_RE, OWN_WORDS_RE, DateEvidence, Segment, area_of, body_from_header, decision_maker, document_kind,
     document_title,
     find_segments, header_lines, inferred_range, meeting_date, minutes_header, next_meeting_body, normalise_body,
-    decision_signatory, pack_date, read_title_block, report_author_role, titled_body,
+    decision_signatory, pack_date, read_title_block, report_author_role, titled_body, body_with_area, vouched_area,
 )
 from indexer.layout import Block, build_blocks, capitalised_share, furniture_lines, split_lines
 from indexer.read import ExtractedText
@@ -71,8 +71,13 @@ def parse_text(source: str, text: str, manifest: ManifestRow = ManifestRow()) ->
         top = tuple(header_lines(lines, seg))
         kind = document_kind(seg.kind, title_block.fields, manifest.document_type, top, bool(title_block.roster), seg_text)
         header = minutes_header(lines, seg)
-        body = _body(kind, title_block.fields, header, top, seg_text) or normalise_body(manifest.body)
         area = area_of(top, manifest.area, source, seg_text)
+        read_body = _body(kind, title_block.fields, header, top, seg_text)
+        if read_body is not None and not manifest.body:
+            # Where the manifest names the body, its naming stands: one board is not called
+            # two names because one of its records' headings names the area.
+            read_body = body_with_area(read_body, vouched_area(top, manifest.area, source, seg_text))
+        body = read_body or normalise_body(manifest.body)
         roster = parse_roster(title_block.roster, panel=kind == DocumentKind.MINUTES)
         author_role = report_author_role(kind, seg_text)
         signed_by = decision_signatory(seg_text) if kind == DocumentKind.DECISION and author_role is None else None
@@ -130,7 +135,7 @@ def _first_line(blocks: list[Block]) -> str:
 def _body(kind: str, fields: dict[str, str], header: str, top: tuple[str, ...], text: str) -> str | None:
     """The body whose meeting or papers these are, from the first place that names it."""
     def minutes_of() -> str | None:
-        m = MINUTES_BODY_RE.search(header)
+        m = MINUTES_BODY_RE.search(header) or NOTES_TITLE_BODY_RE.search(header)
         return normalise_body(m.group("body")) if m else None
 
     def notes_title() -> str | None:

@@ -32,7 +32,7 @@ MEETING = "\n\nPresent: Cllr A Moss (Chair), Cllr B Lyle\n\n1. Budget\nThe Commi
         ("WEST MERCIA ACCOUNTABILITY BOARD", "West Mercia Accountability Board", "West Mercia"),
         ("Cleveland Governance Board", "Cleveland Governance Board", "Cleveland"),
         ("MEETING OF THE DURHAM POLICE AND CRIME PANEL", "Durham Police and Crime Panel", "Durham"),
-        ("# Joint Audit Committee\n\nAvon and Somerset", "Joint Audit Committee", "Avon and Somerset"),
+        ("# Joint Audit Committee\n\nAvon and Somerset", "Avon and Somerset Joint Audit Committee", "Avon and Somerset"),
         ("Gwent Performance and Accountability Meeting", "Gwent Performance and Accountability Meeting", "Gwent"),
         ("The Kent and Medway Police and Crime Panel", "Kent and Medway Police and Crime Panel", "Kent"),
     ],
@@ -290,3 +290,20 @@ def test_a_word_tables_label_cells_give_the_date_and_place() -> None:
     doc = _doc(text)
     assert (doc.date, doc.body) == (date(2026, 3, 4), "Cleveland Joint Independent Audit Committee")
     assert [a.name for a in doc.attendees] == ["Carys Dunn"]
+
+
+def test_a_notes_title_names_the_meeting_and_the_area_comes_from_the_file_the_text_agrees_with() -> None:
+    text = (
+        "OFFICIAL\n\nNotes of the Police and Crime Commissioner's Estates Meeting held on Monday 2 March 2026\n\n"
+        "Attendees: Huw Jenkins – Police and Crime Commissioner; Tom Wynne – Head of Estates\n\n"
+        "1. Estates\nThe PCC asked about Gwent Police stations.\n"
+    )
+    assert _doc(text, source="gwent-estates_2026-03-02.txt").body == "Gwent Police and Crime Commissioner's Estates Meeting"
+    # The file name alone does not vouch for the area: the text names another.
+    assert _doc(text, source="dorset-estates_2026-03-02.txt").body == "Police and Crime Commissioner's Estates Meeting"
+
+
+def test_a_body_the_manifest_names_keeps_its_name() -> None:
+    text = "Scrutiny Board\n\nOffice of the Police and Crime Commissioner for Dorset" + MEETING
+    assert _doc(text).body == "Dorset Scrutiny Board"
+    assert _doc(text, manifest=ManifestRow(body="Scrutiny Board")).body == "Scrutiny Board"

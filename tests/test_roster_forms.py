@@ -50,6 +50,7 @@ MEETING = "\n\nDate: 3 May 2024\n\nAttendees:\nAmy Hale – Police and Crime Com
         ("Strategic Policing and Crime Board – Wiltshire", "Wiltshire Strategic Policing and Crime Board"),
         ("Wiltshire Police and Crime Commissioner\nScrutiny and Accountability Board", "Wiltshire Scrutiny and Accountability Board"),
         ("Scrutiny & Accountability Board – Notes", "Scrutiny and Accountability Board"),
+        ("Strategic Policing Board\n\nOffice of the Police and Crime Commissioner for Wiltshire", "Wiltshire Strategic Policing Board"),
     ],
 )
 def test_body_as_titled_with_the_area_the_title_gives(heading: str, body: str) -> None:
