@@ -197,6 +197,17 @@ def test_every_truth_file_exists_and_every_corpus_file_has_a_truth() -> None:
         assert 1_000 <= (records.CORPUS / name).stat().st_size <= 6_000, name
 
 
+LATER_SETS = [records.AREAS.parent / name for name in ("areas2", "areas3")]
+
+
+@pytest.mark.parametrize("folder", LATER_SETS, ids=lambda f: f.name)
+def test_each_later_records_set_has_a_truth_for_every_file_and_reads_whole(folder: Path) -> None:
+    truth = load_truth(folder / "truth.json")
+    assert {doc.file for doc in truth} == {p.name for p in (folder / "corpus").iterdir() if p.is_file()}
+    scores = records.score_corpus(folder / "corpus", folder / "truth.json")
+    assert len(scores) == len(truth) and all(s.error is None for s in scores)
+
+
 def test_every_gold_quote_occurs_within_one_line_of_its_file() -> None:
     for question in _questions():
         for gold in question["relevant"]:
