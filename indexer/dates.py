@@ -1,6 +1,6 @@
 """Dates as governance papers write them: "Wednesday 25 September 2019, 1000hrs",
 "Tuesday, 27 June 2023", "WEDNESDAY 28TH JULY, 2021", "17 October 2023", "11/12/2024"
-(UK day-first), and a date carried inside a reference number ("Ref/02/14/03/2025").
+and "11.12.2024" (UK day-first), and a date carried inside a reference number ("Ref/02/14/03/2025").
 
 Which of a document's dates is the date of *its* meeting is decided in documents.py;
 this module only reads dates and completes a day and month that lack a year."""
@@ -28,6 +28,9 @@ REFERENCE_RE = re.compile(
     r"\b[A-Za-z]{1,12}/\d{1,3}/(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>(?:19|20)\d\d)\b"
 )
 NUMERIC_RE = re.compile(r"(?<![\d/])(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>(?:19|20)?\d\d)\b(?!/)")
+# "11.12.2023": day-first with dots, only with a four-digit year ("10.30" is a time, "4.12" a
+# paragraph).
+DOTTED_RE = re.compile(r"(?<![\d.])(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>(?:19|20)\d\d)\b(?!\.\d)")
 ISO_RE = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b")
 MONTH_YEAR_RE = re.compile(rf"\b(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\b", re.I)
 DAY_MONTH_RE = re.compile(rf"\b(?P<day>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<month>{_MONTH})(?![\w])(?![,\s]+(?:19|20)\d\d)", re.I)
@@ -35,7 +38,7 @@ DAY_MONTH_RE = re.compile(rf"\b(?P<day>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<mont
 YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 
 # Tried in this order; an earlier pattern's match wins over an overlapping later one.
-FULL_DATE_PATTERNS: tuple[re.Pattern[str], ...] = (DAY_MONTH_YEAR_RE, MONTH_DAY_YEAR_RE, REFERENCE_RE, ISO_RE, NUMERIC_RE)
+FULL_DATE_PATTERNS: tuple[re.Pattern[str], ...] = (DAY_MONTH_YEAR_RE, MONTH_DAY_YEAR_RE, REFERENCE_RE, ISO_RE, NUMERIC_RE, DOTTED_RE)
 
 
 def _month_number(month: str) -> int:

@@ -44,7 +44,7 @@ REPORT_START_RE = re.compile(
     r"^\s*(?:introduction|purpose(?:\s+of\s+(?:the\s+)?report)?|executive\s+summary|summary|background)\s*:?\s*$", re.I
 )
 LABEL_RE = re.compile(
-    r"^[ \t#*]*(?P<label>title|date\s*(?:&|and)\s*time|date|time|venue|location|attendees|present|(?:also|members|officers)\s+present|"
+    r"^[ \t#*]*(?P<label>title|date\s*(?:&|and)\s*time|date\s+of\s+(?:the\s+)?meeting|date|time|venue|location|attendees|present|(?:also|members|officers)\s+present|"
     r"(?:also\s+)?in\s+attendance|officers(?:\s+in\s+attendance)?|apologies(?:\s+for\s+absence)?|(?:panel\s+|co-opted\s+|independent\s+)?members|to|from|by|subject|reference|originator)[ \t*]*"
     # ":" (or ":-", or a dash in older minutes: "Present - …"), or a roster label alone on its line.
     r"(?::-?|[ \t]+[–—-](?=[ \t]|$)|(?<=apologies)(?=[ \t]*$)|(?<=attendees)(?=[ \t]*$)|(?<=present)(?=[ \t]*$)|(?<=attendance)(?=[ \t]*$))"
@@ -420,16 +420,46 @@ def _own_lines(evidence: DateEvidence) -> list[str]:
     return [s for s in evidence.header if not NUMBER_RE.match(s) and not OTHER_MEETING_RE.search(s)]
 
 
+# What follows a date in a sentence about that meeting's record ("The minutes of the meeting
+# held on 7 March were confirmed"), not in the title of this one.
+RECORD_SENTENCE_RE = re.compile(r"^[\s,]*(?:were|was|had|have|has|are|is)\b", re.I)
+
+
 def _held_on(evidence: DateEvidence) -> date | tuple[int, int] | None:
-    """"MINUTES of a meeting held on Tuesday, 3 February 2026", wrapped over lines or not."""
-    m = HELD_ON_RE.search(" ".join(_own_lines(evidence)))
-    return _date_or_day(m.group("rest")) if m else None
+    """"MINUTES of a meeting held on Tuesday, 3 February 2026", wrapped over lines or not;
+    a sentence that goes on about that meeting ("… held on 7 March 2024 were agreed") is
+    about another."""
+    for m in HELD_ON_RE.finditer(" ".join(_own_lines(evidence))):
+        rest = m.group("rest")
+        dates = find_dates(rest)
+        if dates and RECORD_SENTENCE_RE.match(rest[dates[0][2]:]):
+            continue
+        found = _date_or_day(rest)
+        if found is not None:
+            return found
+    return None
 
 
 def _date_fields(evidence: DateEvidence) -> date | tuple[int, int] | None:
     for key in ("date", "to"):
         if evidence.fields.get(key) and first_date(evidence.fields[key]):
             return first_date(evidence.fields[key])
+    return None
+
+
+def _signed_decision_date(evidence: DateEvidence) -> date | None:
+    """A decision's date by its decision-maker's signature: "Signature: …" / "Police and Crime
+    Commissioner" / "Date: 3rd March 2025", not the date an officer signed the advice."""
+    if evidence.kind != DocumentKind.DECISION:
+        return None
+    lines = [line.strip() for line in evidence.text.splitlines() if line.strip()]
+    for n, line in enumerate(lines):
+        if SIGNATURE_LINE_RE.match(line) and signature_office(lines, n) in DECIDING_OFFICES:
+            for after in [line, *lines[n + 1 : n + 5]]:
+                if after is not line and SIGNATURE_LINE_RE.match(after):
+                    break
+                if first_date(after):
+                    return first_date(after)
     return None
 
 
@@ -469,7 +499,7 @@ def _date_or_day(text: str) -> date | tuple[int, int] | None:
 
 # Tried in order: what the document says of its own meeting first, a bare date last.
 MEETING_DATE_FINDERS: tuple[Callable[[DateEvidence], date | tuple[int, int] | None], ...] = (
-    _held_on, _date_fields, _decision_date, _title_dash, _reference, _date_line,
+    _held_on, _signed_decision_date, _date_fields, _decision_date, _title_dash, _reference, _date_line,
 )
 
 
@@ -872,17 +902,29 @@ def decision_signatory(text: str) -> str | None:
     …"). None when only officers sign."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     for n, line in enumerate(lines):
-        if not SIGNATURE_LINE_RE.match(line):
+        if SIGNATURE_LINE_RE.match(line) and signature_office(lines, n) in DECIDING_OFFICES:
+            return signature_office(lines, n)
+    return None
+
+
+def signature_office(lines: list[str], n: int) -> str | None:
+    """The office of the signature on non-blank line `n`: named on the lines below it, before
+    its date ("Signature: …" / "Police and Crime Commissioner" / "Date: …"), or else on a
+    short line above it. An officer's office found first ends the search: that block's
+    signature is the officer's."""
+    for below in lines[n + 1 : n + 4]:
+        if SIGNATURE_LINE_RE.match(below) or first_date(below) or len(below) > 80:
+            break
+        role = office_named(below.rstrip(":"))
+        if role:
+            return role
+    for above in reversed(lines[max(0, n - 6):n]):
+        label = above.rstrip(":").strip()
+        if len(label) > 80 or SIGNATURE_LINE_RE.match(label):
             continue
-        for above in reversed(lines[max(0, n - 6):n]):
-            label = above.rstrip(":").strip()
-            if len(label) > 80 or SIGNATURE_LINE_RE.match(label):
-                continue
-            role = office_named(label)
-            if role in DECIDING_OFFICES:
-                return role
-            if role:
-                break  # another officer's block: its signature is not the decision's
+        role = office_named(label)
+        if role:
+            return role
     return None
 
 

@@ -21,6 +21,7 @@ from indexer.parse import ManifestRow, parse_text
         ("March 3, 2022", date(2022, 3, 3)),
         ("29 Apr 2025 2.00 pm - 4.30 pm", date(2025, 4, 29)),
         ("11/12/2024", date(2024, 12, 11)),
+        ("held at 10.30am on 07.03.2024 in Room 2", date(2024, 3, 7)),  # day-first with dots
         ("Ref/02/14/03/2025", date(2025, 3, 14)),
         ("Dydd Gwener, 14 Mawrth 2025", date(2025, 3, 14)),  # the Welsh side of a bilingual record
     ],
@@ -33,6 +34,11 @@ def test_a_reference_number_is_read_as_its_date_not_as_two_broken_ones() -> None
     assert [d for d, _, _ in find_dates("Ref/04/14/03/2025 Welcome")] == [date(2025, 3, 14)]
     assert reference_date("Ref/04/14/03/2025") == date(2025, 3, 14)
     assert reference_date("29/11/2023") is None
+
+
+def test_a_dotted_date_beside_a_time_and_paragraph_numbers() -> None:
+    text = "held at 10.30am on 07.03.2024, see paragraph 4.12 and version 2.1.3"
+    assert [d for d, _, _ in find_dates(text)] == [date(2024, 3, 7)]
 
 
 def test_day_and_month_without_a_year() -> None:
@@ -115,3 +121,41 @@ def test_the_manifest_gives_the_year_of_a_day_and_month() -> None:
     text = "Lancashire Police and Crime Panel - Tuesday 15 September, 10.30 am\n\n1. Budget\nThe Commissioner spoke.\n"
     doc = _doc(text, manifest=ManifestRow(date=date(2020, 9, 15)))
     assert doc.meeting_date == date(2020, 9, 15) and doc.date_inferred
+
+
+def test_the_date_of_meeting_label_in_a_title_block_with_page_furniture() -> None:
+    text = (
+        "RESTRICTED\n\n          Cleveland Police and Crime Commissioner\n\n          SCRUTINY BOARD\n\n"
+        "          Notes of Meeting\n\nDate of meeting: 9th May 2024\nTime: 14:00\n\n"
+        "1.   Notes of the last meeting\n\n1.1  The notes of the meeting held on 4th April 2024 were approved.\n"
+    )
+    assert _doc(text).date == date(2024, 5, 9)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "Minutes - Audit Committee - 6 June 2024\nVenue: Room 4, Civic Centre\n",
+        "Audit Committee\nDate: 6 June 2024\nVenue: Room 4, Civic Centre\n",
+    ],
+)
+def test_a_sentence_about_another_meetings_minutes_does_not_date_this_one(head: str) -> None:
+    # Items numbered "AC/24/3" do not end the header as "3." would: the sentence about the
+    # last meeting's minutes is read with the title, and must not be taken for it.
+    text = (
+        f"{head}Members present: Cllr Edwin Pratt (Chair) and Cllr Joan Mayhew.\n"
+        "AC/24/3 Minutes\nThe minutes of the meeting held on 2 March 2024 were confirmed and signed.\n"
+        "AC/24/4 Internal audit\nThe auditor presented the plan.\n"
+    )
+    assert _doc(text).date == date(2024, 6, 6)
+
+
+def test_a_decision_is_dated_by_the_commissioners_signature_not_an_officers() -> None:
+    text = (
+        "Office of the Police, Fire and Crime Commissioner for Cumbria\n\nDECISION RECORD\n\n"
+        "Title: Replacement of custody CCTV\n\n1. Decision\n\n1.1 I approve the replacement of custody CCTV.\n\n"
+        "Chief Finance Officer advice\n\nI confirm that funds are available.\n\n"
+        "Signature: Rowan Keswick\nChief Finance Officer\n\nDate: 10th June 2024\n\n"
+        "Approval\n\nSignature: Ada Ullswater\nPolice, Fire and Crime Commissioner\n\nDate: 17th June 2024\n"
+    )
+    assert _doc(text, source="decision.txt").date == date(2024, 6, 17)

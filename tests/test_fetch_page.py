@@ -176,7 +176,8 @@ def test_links_are_read_from_a_page() -> None:
     links = page.page_links(html, "https://pcc.example.org/decisions/")
     assert [(l.url, l.date, l.document_type, l.expect) for l in links] == [
         ("https://pcc.example.org/decisions/decision-017-2023.pdf", date(2023, 5, 4), "decision", ("pdf",)),
-        ("https://pcc.example.org/docs/Board%20Notes%2011.12.2024.docx", None, "meeting notes", ("docx",)),
+        # the file's name dates it, day first with dots
+        ("https://pcc.example.org/docs/Board%20Notes%2011.12.2024.docx", date(2024, 12, 11), "meeting notes", ("docx",)),
     ]
     assert page.page_title(html) == "Decisions"
     assert page.link_date("Notes", "https://x.org/files/notes-3-march-2021.pdf") == date(2021, 3, 3)
