@@ -44,21 +44,37 @@ REPORT_START_RE = re.compile(
     r"^\s*(?:introduction|purpose(?:\s+of\s+(?:the\s+)?report)?|executive\s+summary|summary|background)\s*:?\s*$", re.I
 )
 LABEL_RE = re.compile(
-    r"^[ \t#*]*(?P<label>title|date\s*(?:&|and)\s*time|date\s+of\s+(?:the\s+)?meeting|date|time|venue|location|attendees|present|(?:also|members|officers)\s+present|"
-    r"(?:also\s+)?in\s+attendance|officers(?:\s+in\s+attendance)?|apologies(?:\s+for\s+absence)?|(?:panel\s+|co-opted\s+|independent\s+)?members|to|from|by|subject|reference|originator)[ \t*]*"
+    r"^[ \t#*]*(?P<label>title|date\s*(?:&|and)\s*time|date\s+of\s+(?:the\s+)?meeting|date|time|venue|location|attendees|present|"
+    r"(?:also|members|officers|councillors|others)\s+present|(?:also\s+)?in\s+attendance|officers(?:\s+in\s+attendance)?|"
+    r"apologies(?:\s+for\s+absence)?|(?:(?:panel|co-opted|independent|committee|board|lay)\s+){0,2}members|to|from|by|subject|reference|originator)[ \t*]*"
     # ":" (or ":-", or a dash in older minutes: "Present - …"), or a roster label alone on its line.
     r"(?::-?|[ \t]+[–—-](?=[ \t]|$)|(?<=apologies)(?=[ \t]*$)|(?<=attendees)(?=[ \t]*$)|(?<=present)(?=[ \t]*$)|(?<=attendance)(?=[ \t]*$))"
     r"[ \t]*(?P<value>.*)$",
     re.I,
 )
 # Labels that head a roster only when names follow them: "Members:" may open a sentence.
-NAMES_ONLY_LABELS = {"members", "panel members", "co-opted members", "independent members"}
+# "Independent co-opted members:", "Panel members:" are read as "members".
+NAMES_ONLY_LABELS = {"members"}
 ROSTER_LABELS = NAMES_ONLY_LABELS | {
     "attendees", "present", "also present", "members present", "officers present", "in attendance",
     "also in attendance", "apologies", "apologies for absence", "officers", "officers in attendance",
 }
 # The header row of a table of attendees, its columns in any order: "| Name | Role |",
 # "Attendee | Organisation", "Role | Name | Attendance".
+# Labels that say the same as a shorter one: "Councillors present:" is "Present:".
+LABEL_SYNONYMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^date\b"), "date"),
+    (re.compile(r"^(?:[\w-]+\s+){1,2}members$"), "members"),
+    (re.compile(r"^(?:councillors|others)\s+present$"), "present"),
+)
+
+
+def label_key(label: str) -> str:
+    """A label as the title block knows it: lower case, one spelling."""
+    label = re.sub(r"\s+", " ", label.lower().strip())
+    return next((key for pattern, key in LABEL_SYNONYMS if pattern.match(label)), label)
+
+
 ROSTER_TABLE_NAME_RE = re.compile(r"^(?:(?:full\s+)?name|attendees?|members?)$", re.I)
 ROSTER_TABLE_WORD_RE = re.compile(
     r"^(?:(?:full\s+)?name|attendees?|members?|role|title|position|office|organi[sz]ation|representing|initials|"
@@ -244,15 +260,14 @@ def read_title_block(lines: list[Line], seg: Segment) -> TitleBlock:
         if not m or NUMBER_RE.match(lines[i].text):
             i += 1
             continue
-        label = re.sub(r"\s+", " ", m.group("label").lower())
-        label = "date" if label.startswith("date") else label
+        label = label_key(m.group("label"))
         value = m.group("value").strip()
         if label in NAMES_ONLY_LABELS and value and not _names_follow(value):
             i += 1
             continue
         if label in ROSTER_LABELS:
             roster_lines, end = _roster_region(lines, i, seg.last, value)
-            block.roster.append((_roster_label(label), roster_lines))
+            block.roster.extend(_column_regions(_roster_label(label), roster_lines))
             block.consumed.update(range(i, end))
             i = end
             continue
@@ -290,8 +305,7 @@ def _label_cells(text: str) -> list[tuple[str, str]]:
     for label, value in pairs:
         m = LABEL_RE.match(f"{label} {value}")
         if m:
-            name = re.sub(r"\s+", " ", m.group("label").lower())
-            known.append(("date" if name.startswith("date") else name, value))
+            known.append((label_key(m.group("label")), value))
     return known
 
 
@@ -339,6 +353,13 @@ def _roster_region(lines: list[Line], i: int, stop: int, value: str) -> tuple[li
             break
         if LABEL_RE.match(line.text) or NUMBER_RE.match(line.text) or re.match(r"^#{1,6}\s+\d", s) or URL_LINE_RE.match(s):
             break
+        pair = _office_then_name(lines, j, stop)
+        if pair is not None:
+            # "Chief Constable" / "Jo Bloggs": one entry, read as "Jo Bloggs (Chief Constable)".
+            entry, k = pair
+            region.append(Line(entry, line.start, lines[k].end))
+            j = k + 1
+            continue
         if region and not is_roster_line(s) and not _continues_entry(" ".join(r.text for r in region), s):
             sentence = _attendance_sentence(lines, j, stop)
             if not sentence:
@@ -352,6 +373,61 @@ def _roster_region(lines: list[Line], i: int, stop: int, value: str) -> tuple[li
         j += 1
     # Trailing blank lines are consumed with the block.
     return region, j
+
+
+# A wide gap between columns; not a padded key's ("PCC      – Police and Crime Commissioner").
+_COLUMN_GAP_RE = re.compile(r"(?<=\S)[ \t]{3,}(?=\S)(?![–—-]\s)")
+
+
+def _column_regions(label: str, region: list[Line]) -> list[tuple[str, list[Line]]]:
+    """A roster set out in two columns with spaces between ("Committee Members      In
+    Attendance" / "Mr A Bell (Chair)      Ms C Dunn (Chief Executive," / "       OPCC)"):
+    each column read down as a roster of its own, under its heading's label where the
+    heading is one ("In Attendance"), else the roster's. A line indented to the second
+    column continues it. One region unchanged unless two rows or more share the column."""
+    if any("|" in ln.text or "\t" in ln.text.strip() for ln in region):
+        return [(label, region)]
+    starts = Counter(m.end() for ln in region for m in _COLUMN_GAP_RE.finditer(ln.text))
+    if not starts:
+        return [(label, region)]
+    column, rows = starts.most_common(1)[0]
+    if rows < 2:
+        return [(label, region)]
+    left: list[Line] = []
+    right: list[Line] = []
+    for ln in region:
+        cut = next((m.end() for m in _COLUMN_GAP_RE.finditer(ln.text) if abs(m.end() - column) <= 3), None)
+        indent = len(ln.text) - len(ln.text.lstrip())
+        if cut is None and indent >= column - 3:
+            cut = indent
+        for side, a, b in ((left, 0, cut if cut is not None else len(ln.text)), (right, cut, len(ln.text))):
+            if a is None:
+                continue
+            cell = ln.text[a:b].strip()
+            if cell:
+                at = ln.text.index(cell, a)
+                side.append(Line(cell, ln.start + at, ln.start + at + len(cell)))
+    return [_column_heading(label, side) for side in (left, right) if side]
+
+
+def _column_heading(label: str, column: list[Line]) -> tuple[str, list[Line]]:
+    """A column's first cell as its label ("In Attendance", "Committee Members"), if it is one."""
+    m = LABEL_RE.match(column[0].text + ":")
+    if m and not m.group("value").strip() and label_key(m.group("label")) in ROSTER_LABELS:
+        return _roster_label(label_key(m.group("label"))), column[1:]
+    return label, column
+
+
+def _office_then_name(lines: list[Line], j: int, stop: int) -> tuple[str, int] | None:
+    """An office on line `j` and its holder's name on the next line: the entry as one text
+    and the name's line index; None if the lines are not such a pair."""
+    from indexer.roster import office_then_name
+
+    k = j + 1
+    if k >= stop or not lines[k].stripped:
+        return None
+    entry = office_then_name(lines[j].stripped, lines[k].stripped)
+    return (entry, k) if entry is not None else None
 
 
 def _attendance_sentence(lines: list[Line], j: int, stop: int) -> list[Line]:

@@ -173,12 +173,20 @@ def is_roster_line(text: str) -> bool:
 
 
 _DANGLING_RE = re.compile(rf"^(?:{HONORIFIC_PATTERN}\s*)+$|^[A-Z]\.?$")
+_GIVEN_NAME_RE = re.compile(r"^[A-Z][a-z'’-]+$")
 
 
 def _whole_pieces(text: str) -> list[str]:
-    """The entries of a line, less a title or initial left at its end by the wrap ("…, Cllr")."""
+    """The entries of a line as far as the line holds them: less a title, initial or given
+    name left at its end by the wrap ("…, Cllr", "…, Rupert"), and an office the wrap cut
+    short closed ("…, Gail Lamb (Head of Policy,")."""
+    open_brackets = text.count("(") - text.count(")")
+    if open_brackets > 0:
+        text = text.rstrip(" ,;") + ")" * open_brackets
     pieces = _entry_texts(text)
-    return pieces[:-1] if len(pieces) > 1 and _DANGLING_RE.match(pieces[-1]) else pieces
+    if len(pieces) > 1 and (_DANGLING_RE.match(pieces[-1]) or _GIVEN_NAME_RE.match(pieces[-1])):
+        return pieces[:-1]
+    return pieces
 
 
 def _entry_texts(text: str) -> list[str]:
@@ -190,15 +198,27 @@ def _entry_texts(text: str) -> list[str]:
 def _rejoined(pieces: list[str]) -> list[str]:
     """Pieces split at a comma inside an office rejoined: "Alison Greer – Chief Executive" and
     "OPCC (CE)", or "… – Chief Constable" and "Cumbria Constabulary", are one entry when the
-    second reads as no one alone."""
+    second reads as no one alone; and an office alone before a name in apposition ("the
+    Police and Crime Commissioner, Mr Desmond Hale") is that person's."""
     out: list[str] = []
     for piece in pieces:
         alone = parse_entry(piece)
         if out and (alone is None or not _credible(alone)) and parse_entry(f"{out[-1]}, {piece}") is not None:
             out[-1] = f"{out[-1]}, {piece}"
+        elif out and _office_alone(out[-1]) and alone is not None and alone.role is None and not alone.initials:
+            out[-1] = f"{_office_alone(out[-1])} {piece}"
         else:
             out.append(piece)
     return out
+
+
+def _office_alone(piece: str) -> str | None:
+    """A piece that is an office and nothing else ("the Police and Crime Commissioner"), as
+    written without its article; None otherwise."""
+    office = re.sub(r"^the\s+", "", piece.strip(), flags=re.I)
+    if parse_entry(piece) is None and canonical_role(office) is not None and re.fullmatch(role_pattern(), office, re.I):
+        return office
+    return None
 
 
 def _starts_mid_entry(text: str) -> bool:
@@ -584,11 +604,45 @@ def parse_roster(regions: list[tuple[str, list[Line]]], *, panel: bool = False) 
 
 
 def _complete(chunk: str) -> bool:
-    # "… Mrs A Lund - Chief" / "Finance Officer": an office's first word ends no entry.
-    return chunk.count("(") == chunk.count(")") and not re.search(
+    # "… Mrs A Lund - Chief" / "Finance Officer": an office's first word ends no entry, nor
+    # does an office alone: "… and Assistant Chief Constable" / "Daniel Marrick".
+    if chunk.count("(") != chunk.count(")") or re.search(
         rf"(?:[,;]|\band|\bof|\bthe|\b{HONORIFIC_PATTERN}|\b[A-Z]|\b(?:Chief|Deputy|Assistant|Acting|Temporary|Interim|Head|Vice|Director))\s*$",
         chunk,
-    )
+    ):
+        return False
+    # "Jo Penn, Chief Finance Officer and Deputy Chief Executive" is complete: the office
+    # alone at the end is the entry's second post, not the next person's.
+    pieces = split_entries(chunk)
+    return not (pieces and _office_alone(pieces[-1]) and (len(pieces) < 2 or _office_alone(pieces[-2]) is None))
+
+
+def office_then_name(office: str, name: str) -> str | None:
+    """An office on one line and its holder's name alone on the next ("Chief Executive, OPCC"
+    / "Jo Bloggs") as one entry, "Jo Bloggs (Chief Executive, OPCC)"; None unless the first
+    line is an office (its words an office's, no sentence or topic) and the second a name."""
+    if _table_row(office) or _table_row(name):
+        return None  # a table's rows are read as rows
+    office, name = clean_inline(office).strip(), clean_inline(name).strip()
+    if len(office) > 100 or not _office_words(office):
+        return None
+    as_entry = parse_entry(office)
+    if as_entry is not None and _office(as_entry.name) is None and not OFFICE_WORDS_RE.search(as_entry.name):
+        return None  # a person already: "Jo Bloggs (Chief Constable)"
+    person = _bare_name(name)
+    if person is None or not _credible(person) or ORG_WORDS_RE.search(name):
+        return None
+    return f"{name} ({office})"
+
+
+def _office_words(text: str) -> bool:
+    """Words that name an office, whatever the publisher's title for it: the office's own
+    words in capitals, lower case only for small words ("Head of Performance and Insight,
+    OPCC", "Assistant Chief Officer (People)"); not a topic ("Chief Constable update")."""
+    if _office(text) is None and not OFFICE_WORDS_RE.search(text):
+        return False
+    words = re.findall(r"[A-Za-z][\w'’-]*", re.sub(r"\([^()]*\)", "", text))
+    return all(w[0].isupper() or w in ("of", "and", "for", "the", "to", "in") for w in words)
 
 
 def _chunks(lines: list[Line]) -> list[str]:

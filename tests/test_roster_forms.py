@@ -173,3 +173,75 @@ def test_an_office_and_its_organisation_after_a_dash_are_one_entry() -> None:
     assert _roster(text) == [
         ("Ruth Alder", "CC", "in attendance"), ("Idris Cole", None, "in attendance"), ("Jan Moss", "CE", "in attendance"),
     ]
+
+
+def test_paragraph_rosters_under_labels_of_their_own_wording() -> None:
+    text = (
+        "<h1>Minutes - Police and Crime Panel - 9 October 2025</h1>\n"
+        "Councillors present: Councillor Hywel Beddoe (Chair), Councillor Ffion Rowlands and Councillor Dai Meredith.\n"
+        "Independent co-opted members: Mr Lloyd Garnett and Dr Elin Saward.\n"
+        "Also present: the Police and Crime Commissioner, Ms Carys Penhallow, and Chief Constable Tomos Wyn (Dyfed-Powys Police).\n"
+        "1. Minutes\nAgreed.\n"
+    )
+    assert _roster(text) == [
+        ("Hywel Beddoe", "Chair", "present"), ("Ffion Rowlands", "Member", "present"), ("Dai Meredith", "Member", "present"),
+        ("Lloyd Garnett", "Member", "present"), ("Elin Saward", "Member", "present"),
+        ("Carys Penhallow", "PCC", "present"), ("Tomos Wyn", "CC", "present"),
+    ]
+
+
+def test_one_wrapped_paragraph_of_names_with_their_offices_in_brackets() -> None:
+    text = (
+        "Durham Police and Crime Commissioner\n\nPERFORMANCE BOARD\n\nNotes of Meeting\n\nDate: 3 March 2025\n\n"
+        "Present: Wendy Ashgill (Police and Crime Commissioner), Barnaby\n"
+        "Crook (Chief Constable), Mei Tanfield (Deputy Chief Constable), Rupert\n"
+        "Hetton (Chief Finance Officer, OPCC), Gail Sedgefield (Head of Policy,\n"
+        "OPCC), Osman Lanchester (Chief Executive, OPCC)\n\n"
+        "1.   Welcome\n\n1.1  The Commissioner welcomed everyone.\n"
+    )
+    assert [name for name, _, _ in _roster(text)] == [
+        "Wendy Ashgill", "Barnaby Crook", "Mei Tanfield", "Rupert Hetton", "Gail Sedgefield", "Osman Lanchester",
+    ]
+    assert _roster(text)[-1] == ("Osman Lanchester", "CE", "present")
+
+
+def test_offices_as_headings_with_the_name_on_the_next_line() -> None:
+    text = (
+        "Office of the Police and Crime Commissioner for Dorset\n\nPOLICING BOARD\n\nMeeting notes\n\nDate: 2 June 2025\n\n"
+        "Attendees\n\nPolice and Crime Commissioner\nHarriet Kimmeridge\n\n"
+        "Chief Constable\nAmos Lulworth\n\nHead of Strategy, OPCC\nPiers Studland\n\n"
+        "Apologies\n\nDeputy Chief Constable\nKezia Swanage\n\n"
+        "1. Budget\n\nThe Commissioner asked about overtime.\n"
+    )
+    assert _roster(text) == [
+        ("Harriet Kimmeridge", "PCC", "present"), ("Amos Lulworth", "CC", "present"), ("Piers Studland", None, "present"),
+        ("Kezia Swanage", "DCC", "apologies"),
+    ]
+
+
+def test_a_heading_followed_by_a_line_of_text_is_no_person() -> None:
+    text = (
+        "Dorset Policing Board\n\nDate: 2 June 2025\n\nAttendees\n\nPolice and Crime Commissioner\nHarriet Kimmeridge\n\n"
+        "Chief Constable update\nOverall Crime Fell\n\n1. Budget\n\nAgreed.\n"
+    )
+    assert _roster(text) == [("Harriet Kimmeridge", "PCC", "present")]
+
+
+
+def test_attendees_in_two_columns_separated_by_spaces() -> None:
+    text = (
+        "AUDIT COMMITTEE\n\nMINUTES OF THE MEETING OF THE AUDIT COMMITTEE held on 4 April 2025\n\n"
+        "PRESENT:\n\n"
+        "Committee Members                        Officers\n\n"
+        "Mrs Olwen Tregaron (Chair)               Mr Idris Llanfair (Chief Executive, OPCC)\n"
+        "Mr Bryn Cilgerran                        Ms Nerys Aberporth (Chief Finance Officer,\n"
+        "                                           Office of the PCC)\n"
+        "Dr Mair Cenarth                          DCC Emrys Nevern (Deputy Chief Constable)\n\n"
+        "APOLOGIES:   Mr Gwilym Pencader (Committee Member)\n\n"
+        "25/1  MINUTES\n\n      Agreed.\n"
+    )
+    assert _roster(text) == [
+        ("Olwen Tregaron", "Chair", "present"), ("Bryn Cilgerran", "Member", "present"), ("Mair Cenarth", "Member", "present"),
+        ("Idris Llanfair", "CE", "in attendance"), ("Nerys Aberporth", "CFO", "in attendance"),
+        ("Emrys Nevern", "DCC", "in attendance"), ("Gwilym Pencader", None, "apologies"),
+    ]
