@@ -206,6 +206,11 @@ def test_each_later_records_set_has_a_truth_for_every_file_and_reads_whole(folde
     assert {doc.file for doc in truth} == {p.name for p in (folder / "corpus").iterdir() if p.is_file()}
     scores = records.score_corpus(folder / "corpus", folder / "truth.json")
     assert len(scores) == len(truth) and all(s.error is None for s in scores)
+    # Each set's layouts have been taught to the parser: every date, body, person, office
+    # and attendance is read, and must stay so.
+    total = summary(scores)
+    assert {k: total[k] for k in ("date", "body", "kind", "area", "attendees_found", "roles_right", "status_right")} == {
+        k: 1.0 for k in ("date", "body", "kind", "area", "attendees_found", "roles_right", "status_right")}
 
 
 def test_every_gold_quote_occurs_within_one_line_of_its_file() -> None:
