@@ -58,7 +58,7 @@ class Recorder:
         return features[:, FUSED]
 
 
-def _fused_candidates(
+def fused_candidates(
     searcher: Searcher, questions: Sequence[dict[str, Any]],
 ) -> Iterator[tuple[dict[str, Any], list[int], np.ndarray]]:
     """Each question with its fused candidates' rows and features, searched with the
@@ -79,7 +79,7 @@ def _fused_candidates(
 Candidates = Sequence[tuple[dict[str, Any], list[int], np.ndarray]]
 
 
-def _labelled(searcher: Searcher, recorded: Candidates, manifest: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+def labelled(searcher: Searcher, recorded: Candidates, manifest: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels (1: holds a gold quote of its question) of recorded candidates."""
     xs, ys = [], []
     for q, rows, features in recorded:
@@ -94,7 +94,7 @@ def _labelled(searcher: Searcher, recorded: Candidates, manifest: dict[str, str]
 
 def examples(searcher: Searcher, questions: Sequence[dict[str, Any]], manifest: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels (1: holds a gold quote of its question) of every fused candidate."""
-    return _labelled(searcher, list(_fused_candidates(searcher, questions)), manifest)
+    return labelled(searcher, list(fused_candidates(searcher, questions)), manifest)
 
 
 def fit(x: np.ndarray, y: np.ndarray, penalty: float = PENALTY, steps: int = 50) -> LinearModel:
@@ -148,9 +148,9 @@ def run(searcher: Searcher, paths: Sequence[Path] | None = None) -> tuple[dict[s
     asked = {path.stem: load_questions(path) for path in (paths or own_sets())}
     # Each question is searched once for its candidates' features: they serve the fits
     # (answerable questions) and the weak threshold (all of them).
-    recorded = {name: list(_fused_candidates(searcher, questions)) for name, questions in asked.items()}
+    recorded = {name: list(fused_candidates(searcher, questions)) for name, questions in asked.items()}
     sets = {name: [q for q in questions if q["relevant"]] for name, questions in asked.items()}
-    found = {name: _labelled(searcher, [c for c in recorded[name] if c[0]["relevant"]], manifest) for name in sets}
+    found = {name: labelled(searcher, [c for c in recorded[name] if c[0]["relevant"]], manifest) for name in sets}
     report: dict[str, Any] = {"features": list(FEATURES), "penalty": PENALTY, "held_out": {}}
     base = searcher.config
     for name, questions in sets.items():

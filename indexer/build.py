@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -24,7 +23,7 @@ from indexer.config import IndexConfig
 from indexer.embed import EmbeddingCache, Embedder, embed_with_cache
 from indexer.errors import IndexMismatchError, IndexMissingError, ReadError, ScrutinyError
 from indexer.read import ExtractedText, corpus_files, file_sha256, read_file
-from indexer.lexical import tokenize
+from indexer.lexical import plain_words, tokenize
 from indexer.records import Action, ParsedFile, Passage
 from indexer.sentences import sentence_spans
 from indexer.store import QUERY_TIME_FIELDS, LoadedIndex, index_lock, load_index, recorded_backend, write_index
@@ -79,7 +78,7 @@ def _previous_index(index_dir: Path, embedder: Embedder, config: IndexConfig, sa
 
 def _same_text_key(passage: Passage) -> tuple[str, object]:
     """Passages with this key say the same thing of the same meeting: a copy, not a new record."""
-    return " ".join(re.findall(r"\w+", passage.text.lower())), passage.meeting_date
+    return plain_words(passage.text), passage.meeting_date
 
 
 # A sentence embedded on its own needs a few words to mean anything: "Noted." and "Agreed."
@@ -148,7 +147,7 @@ def _dedupe(
 
 
 def _action_key(action: Action) -> tuple[object, ...]:
-    return " ".join(re.findall(r"\w+", action.text.lower())), action.meeting_date, action.kind
+    return plain_words(action.text), action.meeting_date, action.kind
 
 
 def row_sha256(row: Mapping[str, Any]) -> str:

@@ -75,6 +75,16 @@ def tokenize(text: str) -> list[str]:
     return list(_stemmer().stemWords(kept)) if kept else []
 
 
+def plain_words(text: str) -> str:
+    """The words of `text`, lower-cased, one space apart: text compared whatever its
+    punctuation, case and line breaks.
+
+    >>> plain_words("Force: Provide the ILAS pilot-results.")
+    'force provide the ilas pilot results'
+    """
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
 def phrase_words(text: str) -> list[str]:
     """The words of `text` stemmed as `tokenize` stems them, stopwords kept: for matching a
     phrase word for word where its small words carry the meaning ("hang up", "get through",

@@ -4,6 +4,7 @@ BM25 and dense rankings fused, each hit with the ranks that produced it."""
 from __future__ import annotations
 
 import calendar
+import functools
 import os
 import re
 from collections.abc import Sequence
@@ -24,12 +25,12 @@ from indexer.vocabulary import POLICE_AREAS
 from search.filters import PERIOD_ENDS, Filters, filter_mask, where
 from search.fuse import FusedHit, rrf
 from indexer.glossary import Expansion, expand, expansions, mine as mine_glossary
-from search.intent import boost, member_asks, read_intent, spread
+from search.intent import Intent, boost, member_asks, read_intent, spread
 from search.rerank import Evidence, LinearModel, PassageWords, Scorer, candidate_features, load_model, reorder
 from indexer.sentences import sentence_spans
 from search.labels import meeting_label
 from search.ledger import LedgerEntry, build_ledger, cached_embed, matching_text
-from indexer.lexical import tokenize
+from indexer.lexical import plain_words, tokenize
 from search.understand import Understood, merge, understand
 
 MODES = ("hybrid", "lexical", "dense")
@@ -99,6 +100,15 @@ class SearchResult:
     # The reranking model's score for the first passage (None where it did not run): how
     # sure the search is of its best answer, comparable between searches of one index.
     confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class CommitmentThread:
+    """Where the records speak of one commitment (search.ledger's entry): its pieces' vectors
+    (the action, the offer, the update) and the passage rows that hold them."""
+
+    vectors: np.ndarray
+    rows: frozenset[int]
 
 
 # A period read against today ("last year") gives way to every date when the best passage
@@ -224,6 +234,7 @@ class Searcher:
         if k < 1:
             raise QueryError("k must be at least 1")
         understood = self.understand(query, filters)
+        intent = read_intent(query)
         if understood.dates_from_today and not dates_from_today:
             understood = replace(_without_dates(
                 understood, "every date: a closer answer lies outside the period read from today's date"),
@@ -274,7 +285,7 @@ class Searcher:
         if mode in ("hybrid", "dense"):
             rankings["dense"] = [r for r, _ in dense]
         weights = {"lexical": 1.0, "dense": self.config.dense_weight}
-        if understood.filters.speaker is not None and read_intent(query).promised:
+        if understood.filters.speaker is not None and intent.promised:
             # "What did the CC promise …": the actions a meeting minuted ("Force: provide …",
             # "RESOLVED … a further update") name no speaker, so the speaker filter alone
             # would never show them. They join as their own list, ranked by the topic.
@@ -312,9 +323,11 @@ class Searcher:
         ]
         if understood.filters.speaker:
             hits = self._by_speaker_focus(hits, text, understood.filters.speaker, ASK_RE.search(query) is not None)
-        hits = self._by_intent(hits, query, understood)
-        if vector is not None and read_intent(query).promised:
-            hits = self._with_commitment_threads(hits, vector, understood.filters)
+        hits = self._by_intent(hits, intent, understood)
+        if vector is not None and intent.promised:
+            unspoken = mask if understood.filters.speaker is None else filter_mask(
+                self.passages, replace(understood.filters, speaker=None), date_ranges=self.date_ranges)
+            hits = self._with_commitment_threads(hits, vector, unspoken)
         weak = self._weak(text, hits, filtered, confidence)
         if relaxed_years and not any(y in h.passage.text for h in hits[:3] for y in relaxed_years):
             weak = True
@@ -411,10 +424,9 @@ class Searcher:
         notice = f"No meeting in {span} in the records; searched all dates for passages that name {span}."
         return relaxed, years, notice
 
-    def _by_intent(self, hits: list[Hit], query: str, understood: Understood) -> list[Hit]:
+    def _by_intent(self, hits: list[Hit], intent: Intent, understood: Understood) -> list[Hit]:
         """Questions about meetings (search.intent): members' questions, promises and their
         follow-up, change over time."""
-        intent = read_intent(query)
         if not intent.any:
             return hits
         ranked = [(hit, hit.score) for hit in hits]
@@ -445,19 +457,13 @@ class Searcher:
         return tuple(build_ledger(self.index.actions, self.index.documents, cached_embed(self.embedder)))
 
     @cached_property
-    def commitment_threads(self) -> tuple[tuple[np.ndarray, frozenset[int]], ...]:
-        """For each ledger entry: its pieces' vectors, and the rows of the passages that hold
-        a piece (by its span, or by its first words elsewhere in the same record)."""
-        of_source: dict[str, list[int]] = {}
+    def commitment_threads(self) -> tuple[CommitmentThread, ...]:
+        """Each ledger entry's pieces as vectors, and the passages that hold a piece (by its
+        span, or by its first words elsewhere in the same record)."""
+        in_record: dict[str, list[int]] = {}
         for row, p in enumerate(self.passages):
-            of_source.setdefault(p.source, []).append(row)
-        words: dict[int, str] = {}
-
-        def plain(row: int) -> str:
-            if row not in words:
-                words[row] = _plain_words(self.passages[row].text)
-            return words[row]
-
+            in_record.setdefault(p.document_id, []).append(row)
+        words = functools.cache(lambda row: plain_words(self.passages[row].text))
         entries = [e for e in self.ledger if e.pieces]
         pieces = [a for e in entries for a in e.pieces]
         vectors = cached_embed(self.embedder)([matching_text(a) for a in pieces]) if pieces else np.zeros((0, 1))
@@ -465,20 +471,28 @@ class Searcher:
         for e in entries:
             rows: set[int] = set()
             for a in e.pieces:
-                record = [r for r in of_source.get(a.source, ()) if self.passages[r].document_id == a.document_id]
+                record = in_record.get(a.document_id, [])
                 rows |= {r for r in record if a.start < self.passages[r].end and self.passages[r].start < a.end}
-                lead = " ".join(_plain_words(a.text).split()[:THREAD_LEAD_WORDS])
+                lead = " ".join(plain_words(a.text).split()[:THREAD_LEAD_WORDS])
                 if lead.count(" ") >= 3:
-                    rows |= {r for r in record if lead in plain(r)}
-            threads.append((vectors[at : at + len(e.pieces)], frozenset(rows)))
+                    rows |= {r for r in record if lead in words(r)}
+            threads.append(CommitmentThread(vectors[at : at + len(e.pieces)], frozenset(rows)))
             at += len(e.pieces)
         return tuple(threads)
 
-    def _with_commitment_threads(self, hits: list[Hit], vector: np.ndarray, filters: Filters) -> list[Hit]:
+    @cached_property
+    def threads_by_row(self) -> dict[int, tuple[CommitmentThread, ...]]:
+        """The commitment threads each passage row belongs to."""
+        by_row: dict[int, list[CommitmentThread]] = {}
+        for thread in self.commitment_threads:
+            for row in thread.rows:
+                by_row.setdefault(row, []).append(thread)
+        return {row: tuple(threads) for row, threads in by_row.items()}
+
+    def _with_commitment_threads(self, hits: list[Hit], vector: np.ndarray, allowed: np.ndarray) -> list[Hit]:
         """Each of the first THREAD_DEPTH hits followed by the other passages of the
-        commitment it holds that is closest to the question (if close enough), within every
-        filter but the speaker's (an action names no speaker)."""
-        allowed = filter_mask(self.passages, replace(filters, speaker=None), date_ranges=self.date_ranges)
+        commitment it holds that is closest to the question (if close enough), where
+        `allowed` (every filter but the speaker's: an action names no speaker)."""
         order = {h.row: i for i, h in enumerate(hits)}
         out: list[Hit] = []
         placed: set[int] = set()
@@ -488,13 +502,14 @@ class Searcher:
                 placed.add(hit.row)
             if rank >= THREAD_DEPTH:
                 continue
-            closest = max(((float((vectors @ vector).max()), rows) for vectors, rows in self.commitment_threads
-                           if hit.row in rows and len(vectors)), key=lambda t: t[0], default=None)
+            closest = max(((float((t.vectors @ vector).max()), t) for t in self.threads_by_row.get(hit.row, ())),
+                          key=lambda pair: pair[0], default=None)
             if closest is None or closest[0] < THREAD_MIN_SIMILARITY:
                 continue
-            for row in sorted(closest[1] - placed, key=lambda r: order.get(r, len(hits))):
+            for row in sorted(closest[1].rows - placed, key=lambda r: order.get(r, len(hits))):
                 if allowed[row]:
-                    known = hits[order[row]] if row in order else Hit(self.passages[row], row, 0.0, None, None, None, None)
+                    known = hits[order[row]] if row in order else Hit(
+                        self.passages[row], row, 0.0, lexical_rank=None, dense_rank=None, lexical_score=None, dense_score=None)
                     out.append(replace(known, score=hit.score))
                     placed.add(row)
         return out
@@ -639,10 +654,6 @@ class Searcher:
             words = set(tokenize(h.passage.index_text))  # once per hit, not once per query word
             best = max(best, sum(w for t, w in weights.items() if t in words) / total)
         return best
-
-
-def _plain_words(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 def _without_dates(understood: Understood, note: str) -> Understood:

@@ -136,7 +136,7 @@ def test_what_came_of_a_promise_shows_the_commitments_other_records(real_searche
     result = real_searcher.search(PILOT_QUESTION, k=10)
     rows = [h.row for h in result.hits]
     table = next(i for i, h in enumerate(result.hits) if PILOT_TABLE_ROW in h.passage.text)
-    thread = next(rows for _, rows in real_searcher.commitment_threads if result.hits[table].row in rows)
+    thread = next(t.rows for t in real_searcher.commitment_threads if result.hits[table].row in t.rows)
     assert any(r in thread for r in rows[:table])  # it follows a passage of its commitment
     assert [h.score for h in result.hits] == sorted((h.score for h in result.hits), reverse=True)
 

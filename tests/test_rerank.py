@@ -12,7 +12,7 @@ import pytest
 
 from eval import metrics
 from eval.naive import load_questions
-from eval.rerank import Recorder, _labelled, examples, fit
+from eval.rerank import Recorder, examples, fit, labelled
 from eval.tune import MANIFEST, measure
 from indexer.errors import ScrutinyError
 from search.engine import topic_terms
@@ -163,11 +163,11 @@ def test_the_model_is_fitted_on_every_set_the_project_wrote_in_order_never_dev()
 def test_the_shipped_model_was_fitted_on_the_candidates_todays_search_gives(real_searcher) -> None:
     # A change to the parser, vocabulary or fusion changes the candidates; a model fitted
     # before it scores candidates it never saw (a stale fit had cost dev 0.008 nDCG@10).
-    from eval.rerank import _fused_candidates, own_sets
+    from eval.rerank import fused_candidates, own_sets
 
     manifest = metrics.load_manifest(MANIFEST)
     questions = [q for path in own_sets() for q in load_questions(path) if q["relevant"]]
-    _, labels = _labelled(real_searcher, list(_fused_candidates(real_searcher, questions)), manifest)
+    _, labels = labelled(real_searcher, list(fused_candidates(real_searcher, questions)), manifest)
     trained_on = json.loads(MODEL_PATH.read_text())["trained_on"]
     assert f"{len(labels)} candidates, {int(labels.sum())} holding gold" in trained_on, (
         "search/rerank.json is stale: run python -m eval.rerank")

@@ -541,12 +541,10 @@ def brief(index_dir: Path | None, body: str | None, as_json: bool) -> None:
     """A Markdown brief for the next meeting: open commitments, questions asked, promises."""
     from search.brief import choose_body, meeting_brief
     from search.engine import open_searcher
-    from search.ledger import build_ledger, cached_embed
 
     searcher = open_searcher(index_dir)
     index = searcher.index
-    ledger = build_ledger(index.actions, index.documents, cached_embed(searcher.embedder))
-    markdown = meeting_brief(index.passages, index.documents, ledger, body)
+    markdown = meeting_brief(index.passages, index.documents, searcher.ledger, body)
     if as_json:
         print_json({"body": choose_body(index.documents, body), "markdown": markdown})
     else:
