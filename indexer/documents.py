@@ -43,12 +43,19 @@ START_MARKERS: tuple[tuple[re.Pattern[str], DocumentKind], ...] = (
 REPORT_START_RE = re.compile(
     r"^\s*(?:introduction|purpose(?:\s+of\s+(?:the\s+)?report)?|executive\s+summary|summary|background)\s*:?\s*$", re.I
 )
+# Who a roster's group is: "members", "committee members", "officers", "advisers".
+_GROUP = r"(?:(?:panel|co-opted|independent|committee|board|lay)\s+){0,2}(?:members|officers|advisers|advisors|councillors|staff)"
 LABEL_RE = re.compile(
     r"^[ \t#*]*(?P<label>title|date\s*(?:&|and)\s*time|date\s+of\s+(?:the\s+)?meeting|date|time|venue|location|attendees|present|"
-    r"(?:also|members|officers|councillors|others)\s+present|(?:also\s+)?in\s+attendance|officers(?:\s+in\s+attendance)?|"
+    r"(?:also|councillors|others)\s+present|(?:also\s+)?in\s+attendance|"
+    # A group's own wording: "Committee members present", "Officers and advisers in attendance",
+    # "Officers supporting the panel".
+    rf"{_GROUP}(?:\s+(?:and|&)\s+{_GROUP})?\s+(?:present|in\s+attendance|supporting\s+the\s+(?:panel|committee|board|meeting))|"
+    r"officers|"
     r"apologies(?:\s+for\s+absence)?|(?:(?:panel|co-opted|independent|committee|board|lay)\s+){0,2}members|to|from|by|subject|reference|originator)[ \t*]*"
     # ":" (or ":-", or a dash in older minutes: "Present - …"), or a roster label alone on its line.
-    r"(?::-?|[ \t]+[–—-](?=[ \t]|$)|(?<=apologies)(?=[ \t]*$)|(?<=attendees)(?=[ \t]*$)|(?<=present)(?=[ \t]*$)|(?<=attendance)(?=[ \t]*$))"
+    r"(?::-?|[ \t]+[–—-](?=[ \t]|$)|(?<=apologies)(?=[ \t]*$)|(?<=attendees)(?=[ \t]*$)|(?<=present)(?=[ \t]*$)|(?<=attendance)(?=[ \t]*$)|"
+    r"(?<=panel)(?=[ \t]*$)|(?<=committee)(?=[ \t]*$)|(?<=board)(?=[ \t]*$)|(?<=meeting)(?=[ \t]*$))"
     r"[ \t]*(?P<value>.*)$",
     re.I,
 )
@@ -66,6 +73,9 @@ LABEL_SYNONYMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^date\b"), "date"),
     (re.compile(r"^(?:[\w-]+\s+){1,2}members$"), "members"),
     (re.compile(r"^(?:councillors|others)\s+present$"), "present"),
+    (re.compile(r"^(?:[\w-]+\s+){0,2}members(?:\s+(?:and|&)\s+[\w\s-]+)?\s+present$"), "members present"),
+    (re.compile(r"^(?:[\w-]+\s+){0,2}officers(?:\s+(?:and|&)\s+[\w\s-]+)?\s+present$"), "officers present"),
+    (re.compile(r"^(?!also\b).+\s+in\s+attendance$|^.+\s+supporting\s+the\s+\w+$"), "in attendance"),
 )
 
 
@@ -384,7 +394,10 @@ def _column_regions(label: str, region: list[Line]) -> list[tuple[str, list[Line
     Attendance" / "Mr A Bell (Chair)      Ms C Dunn (Chief Executive," / "       OPCC)"):
     each column read down as a roster of its own, under its heading's label where the
     heading is one ("In Attendance"), else the roster's. A line indented to the second
-    column continues it. One region unchanged unless two rows or more share the column."""
+    column continues it. One region unchanged unless two rows or more share the column,
+    or the second column holds offices, not people."""
+    from indexer.roster import office_only
+
     if any("|" in ln.text or "\t" in ln.text.strip() for ln in region):
         return [(label, region)]
     starts = Counter(m.end() for ln in region for m in _COLUMN_GAP_RE.finditer(ln.text))
@@ -407,6 +420,9 @@ def _column_regions(label: str, region: list[Line]) -> list[tuple[str, list[Line
             if cell:
                 at = ln.text.index(cell, a)
                 side.append(Line(cell, ln.start + at, ln.start + at + len(cell)))
+    if right and all(office_only(cell.text) for cell in right):
+        # "Jo Penn CPFA        Chief Finance Officer, OPCC": the name and its office, one entry a row.
+        return [(label, region)]
     return [_column_heading(label, side) for side in (left, right) if side]
 
 
@@ -657,7 +673,12 @@ def decision_maker(header: list[str] | tuple[str, ...]) -> str | None:
 
 # What a title adds after a body's name: what the record is ("– Notes", ": meeting notes",
 # "MINUTES"), or the area ("– Wiltshire", "(Wiltshire)").
-TITLE_KIND_TAIL_RE = re.compile(r"(?:\s*[–—:|-]\s*|\s+)(?:meeting\s+|action\s+)?(?:notes|minutes|agenda)\s*$", re.I)
+# The document's type after the body's name: "– Minutes", ": Notes", "- Record of Meeting".
+TITLE_KIND_TAIL_RE = re.compile(
+    r"(?:\s*[–—:|-]\s*|\s+)(?:(?:meeting\s+|action\s+|summary\s+)?(?:notes|minutes|agenda)|"
+    r"(?:record|notes|minutes)\s+of\s+(?:the\s+)?(?:meeting|proceedings))\s*$",
+    re.I,
+)
 TITLE_AREA_TAIL_RE = re.compile(r"\s*(?:[–—:|-]\s*(?P<dash>[^–—:|()-]+)|\((?P<paren>[^()]+)\))\s*$")
 
 

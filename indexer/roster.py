@@ -138,8 +138,15 @@ def _strip_bullet(text: str) -> str:
     text = text[m.end():] if m else text
     # A key padded to line up its dashes ("CC      – Chief Constable (…)") is one entry.
     text = re.sub(r"(?<=\S)[ \t]{2,}(?=[–—-]\s)", " ", text.strip())
+    cells = _WIDE_GAP_RE.split(text)
+    if len(cells) == 2 and office_only(cells[1]) and not office_only(cells[0]):
+        # "Jo Penn CPFA        Head of Audit (contracted)": a name, then its office.
+        return clean_inline(f"{cells[0]} ({cells[1]})")
     # Names set out in columns (PDF text): a wide gap is never inside one entry.
-    return clean_inline(re.sub(r"(?<=\S)[ \t]{3,}(?=\S)", "; ", text))
+    return clean_inline(_WIDE_GAP_RE.sub("; ", text))
+
+
+_WIDE_GAP_RE = re.compile(r"(?<=\S)[ \t]{3,}(?=\S)")
 
 
 def _table_row(text: str) -> bool:
@@ -633,6 +640,16 @@ def office_then_name(office: str, name: str) -> str | None:
     if person is None or not _credible(person) or ORG_WORDS_RE.search(name):
         return None
     return f"{name} ({office})"
+
+
+def office_only(text: str) -> bool:
+    """Words that name an office and no person: "Chief Finance Officer, OPCC", "Internal
+    Audit Manager (contracted)"; not "Ms C Dunn (Chief Executive, OPCC)"."""
+    text = clean_inline(text).strip()
+    if TITLED_RE.match(text) or not _office_words(text):
+        return False
+    as_entry = parse_entry(text)
+    return as_entry is None or _office(as_entry.name) is not None or OFFICE_WORDS_RE.search(as_entry.name) is not None
 
 
 def _office_words(text: str) -> bool:

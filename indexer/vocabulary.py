@@ -25,6 +25,8 @@ HONORIFICS: tuple[str, ...] = (
 POST_NOMINALS: tuple[str, ...] = (
     "OBE", "MBE", "CBE", "KBE", "DBE", "CB", "CMG", "CVO", "LVO", "MVO", "KCB", "QPM", "KPM",
     "BEM", "DL", "JP", "MP", "MS", "MSP", "AM", "QC", "KC", "FRSA", "PhD", "CPFA", "FCA", "ACA",
+    # Accountants' and managers' bodies, as audit committees list their members and officers.
+    "FCPFA", "CIPFA", "ACCA", "FCCA", "ACMA", "FCMA", "CGMA", "CMgr", "FCMI", "MCMI",
 )
 
 

@@ -307,3 +307,16 @@ def test_a_body_the_manifest_names_keeps_its_name() -> None:
     text = "Scrutiny Board\n\nOffice of the Police and Crime Commissioner for Dorset" + MEETING
     assert _doc(text).body == "Dorset Scrutiny Board"
     assert _doc(text, manifest=ManifestRow(body="Scrutiny Board")).body == "Scrutiny Board"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Strategic Policing Board - Record of Meeting",
+        "Strategic Policing Board - Notes of the Meeting",
+    ],
+)
+def test_a_title_drops_the_document_type_after_the_bodys_name(title: str) -> None:
+    text = f"---\ntitle: {title}\norganisation: Office of the Police and Crime Commissioner for Lincolnshire\ndate: 2026-02-03\n---\n\n" \
+        "# Strategic Policing Board\n\n1. Budget\n\nThe Commissioner asked about overtime.\n"
+    assert _doc(text, source="lincolnshire-board_2026-02-03_notes.md").body == "Lincolnshire Strategic Policing Board"

@@ -245,3 +245,36 @@ def test_attendees_in_two_columns_separated_by_spaces() -> None:
         ("Idris Llanfair", "CE", "in attendance"), ("Nerys Aberporth", "CFO", "in attendance"),
         ("Emrys Nevern", "DCC", "in attendance"), ("Gwilym Pencader", None, "apologies"),
     ]
+
+
+def test_one_person_a_line_with_post_nominals_and_the_office_after_a_run_of_spaces() -> None:
+    text = (
+        "JOINT INDEPENDENT AUDIT COMMITTEE\n\nMINUTES\n\nDate: 3 March 2026\n\n"
+        "Board Members Present:\n"
+        "Mr Tobias Wrenfield FCCA (Chair)\n"
+        "Dr Amara Quillon\n\n"
+        "Officers and Staff in Attendance:\n"
+        "Petra Hollins CIPFA          Chief Finance Officer, OPCC\n"
+        "DCC Marcus Ebberley QPM      Deputy Chief Constable, Lincolnshire Police\n"
+        "Nell Draycott                Governance Officer (minutes)\n\n"
+        "Apologies:\n"
+        "Mr Oren Castleby             Independent Member\n\n"
+        "1. MINUTES\n\nAgreed.\n"
+    )
+    assert _roster(text) == [
+        ("Tobias Wrenfield", "Chair", "present"), ("Amara Quillon", "Member", "present"),
+        ("Petra Hollins", "CFO", "in attendance"), ("Marcus Ebberley", "DCC", "in attendance"),
+        ("Nell Draycott", None, "in attendance"), ("Oren Castleby", "Member", "apologies"),
+    ]
+
+
+def test_officers_supporting_the_panel_as_a_heading_are_in_attendance() -> None:
+    text = (
+        "# Lincolnshire Police and Crime Panel\n\nMinutes\n\nDate: 3 March 2026\n\n"
+        "### Present\n\nCouncillor Ruth Ashby (Chair)\n\n"
+        "### Officers supporting the Panel\n\nGareth Moss (Legal Adviser) and Ida Penn (Scrutiny Officer)\n\n"
+        "### 1. Budget\n\nOfficers supporting the panel said the review was complete.\n"
+    )
+    assert _roster(text) == [
+        ("Ruth Ashby", "Chair", "present"), ("Gareth Moss", None, "in attendance"), ("Ida Penn", None, "in attendance"),
+    ]
