@@ -88,8 +88,17 @@ STATUS_BY_LABEL = {
 }
 # A table's attendance column: "Present", "Attended (remotely)", "Apologies received".
 # "Absent" reads as apologies: of the statuses, the one that says they were not there.
+# After the status word only a note in brackets or a few words of how they attended: a
+# cell such as "Online Safety Lead" is an office, not a status.
 STATUS_CELL_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^(?:present|attended|in\s+person|virtual(?:ly)?|remote(?:ly)?|online)(?:\s+\S.*|\s*\(.*\))?$", re.I), "present"),
+    (
+        re.compile(
+            r"^(?:present|attended|in\s+person|virtual(?:ly)?|remote(?:ly)?|online)"
+            r"(?:\s*\([^()]*\)|\s+(?:in\s+person|virtual(?:ly)?|remote(?:ly)?|online|via\s+\w+|by\s+(?:video|phone|teams|zoom)))?$",
+            re.I,
+        ),
+        "present",
+    ),
     (re.compile(r"^(?:also\s+)?in\s+attendance$", re.I), "in attendance"),
     (re.compile(r"^(?:apologies(?:\s+(?:received|given|sent|noted))?|sent\s+apologies|absent|did\s+not\s+attend|not\s+present)$", re.I), "apologies"),
 )
@@ -223,7 +232,7 @@ def _office_alone(piece: str) -> str | None:
     """A piece that is an office and nothing else ("the Police and Crime Commissioner"), as
     written without its article; None otherwise."""
     office = re.sub(r"^the\s+", "", piece.strip(), flags=re.I)
-    if parse_entry(piece) is None and canonical_role(office) is not None and re.fullmatch(role_pattern(), office, re.I):
+    if parse_entry(piece) is None and canonical_role(office) is not None and re.fullmatch(role_pattern(), office):
         return office
     return None
 
@@ -618,10 +627,14 @@ def _complete(chunk: str) -> bool:
         chunk,
     ):
         return False
-    # "Jo Penn, Chief Finance Officer and Deputy Chief Executive" is complete: the office
-    # alone at the end is the entry's second post, not the next person's.
+    # An office alone at the end that "and" joins with no comma before it is the next
+    # person's; "Jo Penn, Chief Finance Officer and Deputy Chief Executive" is complete (the
+    # office is the entry's second post), and so is "Amos Lulworth, Chief Constable".
     pieces = split_entries(chunk)
-    return not (pieces and _office_alone(pieces[-1]) and (len(pieces) < 2 or _office_alone(pieces[-2]) is None))
+    if not pieces or _office_alone(pieces[-1]) is None:
+        return True
+    joined = re.search(rf"[^,;\s]\s+(?:and|&)\s+{re.escape(pieces[-1].strip())}\s*$", chunk)
+    return joined is None or (len(pieces) >= 2 and _office_alone(pieces[-2]) is not None)
 
 
 def office_then_name(office: str, name: str) -> str | None:
@@ -630,9 +643,11 @@ def office_then_name(office: str, name: str) -> str | None:
     line is an office (its words an office's, no sentence or topic) and the second a name."""
     if _table_row(office) or _table_row(name):
         return None  # a table's rows are read as rows
+    if is_roster_line(office):
+        return None  # a person's line already: "Jo Bloggs      Chief Constable"
     office, name = clean_inline(office).strip(), clean_inline(name).strip()
-    if len(office) > 100 or not _office_words(office):
-        return None
+    if len(office) > 100 or not _office_words(office) or not _whole_office(office):
+        return None  # a topic: "Head of Estates Report"
     as_entry = parse_entry(office)
     if as_entry is not None and _office(as_entry.name) is None and not OFFICE_WORDS_RE.search(as_entry.name):
         return None  # a person already: "Jo Bloggs (Chief Constable)"
@@ -640,6 +655,29 @@ def office_then_name(office: str, name: str) -> str | None:
     if person is None or not _credible(person) or ORG_WORDS_RE.search(name):
         return None
     return f"{name} ({office})"
+
+
+# What a heading names after "Head of …" when it is a topic, not an office.
+_TOPIC_TAIL_WORDS = frozenset(
+    "report reports update updates paper papers presentation briefing review item plan minutes proposal overview summary".split()
+)
+_HEAD_OF_RE = re.compile(r"^(?:(?:deputy|assistant|interim|acting)\s+)?(?:head|director)\s+of\s+", re.I)
+
+
+def _whole_office(text: str) -> bool:
+    """Is all of the text an office ("Chief Constable", "Head of Strategy, OPCC", "Internal
+    Audit Manager (contracted)"), not a topic that holds an office's word ("Head of Estates
+    Report")? Its owner after a comma and a note in brackets set aside, it is one of our
+    offices, ends in an office's word, or is a "Head of …" whose last word is no topic's."""
+    if _office(text) is not None:
+        return True
+    core = re.sub(r"\([^()]*\)", "", text.split(",")[0]).strip()
+    words = core.split()
+    if not words:
+        return False
+    if OFFICE_WORDS_RE.fullmatch(words[-1]):
+        return True
+    return bool(_HEAD_OF_RE.match(core)) and words[-1].lower() not in _TOPIC_TAIL_WORDS
 
 
 def office_only(text: str) -> bool:

@@ -278,3 +278,44 @@ def test_officers_supporting_the_panel_as_a_heading_are_in_attendance() -> None:
     assert _roster(text) == [
         ("Ruth Ashby", "Chair", "present"), ("Gareth Moss", None, "in attendance"), ("Ida Penn", None, "in attendance"),
     ]
+
+
+def test_one_name_and_office_a_line_are_one_entry_a_line() -> None:
+    text = (
+        "Dorset Policing Board\n\nDate: 2 June 2025\n\nPresent:\n"
+        "Harriet Kimmeridge, Police and Crime Commissioner\nAmos Lulworth, Chief Constable\n\n"
+        "1. Budget\n\nAgreed.\n"
+    )
+    assert _roster(text) == [("Harriet Kimmeridge", "PCC", "present"), ("Amos Lulworth", "CC", "present")]
+
+
+def test_a_name_column_and_an_office_column_set_apart_by_spaces_are_one_entry_a_row() -> None:
+    text = (
+        "Dorset Policing Board\n\nDate: 2 June 2025\n\nPresent:\n"
+        "Harriet Kimmeridge      Police and Crime Commissioner\nAmos Lulworth      Chief Constable\n\n"
+        "1. Budget\n\nAgreed.\n"
+    )
+    assert _roster(text) == [("Harriet Kimmeridge", "PCC", "present"), ("Amos Lulworth", "CC", "present")]
+
+
+def test_a_topic_heading_with_an_office_word_and_a_name_below_is_no_entry() -> None:
+    from indexer.roster import office_then_name
+
+    assert office_then_name("Head of Estates Report", "Tom Wynne") is None
+
+
+def test_an_office_that_begins_with_a_status_word_is_no_status() -> None:
+    text = (
+        "# Cumbria Strategic Board\n\nDate: 5 May 2026\n\n## Attendees\n\n| Name | Role |\n|---|---|\n"
+        "| Omar Hale | Police and Crime Commissioner |\n\n"
+        "## Apologies\n\n| Name | Role |\n|---|---|\n| Ray Cobb | Online Safety Lead |\n\n"
+        "## 1. Finance\n\nThe PCC said costs rose.\n"
+    )
+    assert _roster(text)[-1] == ("Ray Cobb", None, "apologies")
+
+
+def test_an_office_alone_is_matched_as_records_write_it_in_capitals() -> None:
+    from indexer.roster import _office_alone
+
+    assert _office_alone("the CC") == "CC"
+    assert _office_alone("cc") is None
