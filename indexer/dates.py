@@ -29,8 +29,9 @@ REFERENCE_RE = re.compile(
 )
 NUMERIC_RE = re.compile(r"(?<![\d/])(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>(?:19|20)?\d\d)\b(?!/)")
 # "11.12.2023": day-first with dots, only with a four-digit year ("10.30" is a time, "4.12" a
-# paragraph).
-DOTTED_RE = re.compile(r"(?<![\d.])(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>(?:19|20)\d\d)\b(?!\.\d)")
+# paragraph), and not a version or reference number ("version 2.1.2019", "v2.1.2019").
+_NOT_DOTTED_DATE_AFTER = r"(?<!\b[vV])(?<!\b[vV]\.)(?<!\b[vV] )(?<!\b[vV]\. )(?<!(?i:version) )(?<!(?i:release) )(?<!(?i:ref) )(?<!(?i:ref)\. )"
+DOTTED_RE = re.compile(_NOT_DOTTED_DATE_AFTER + r"(?<![\d.])(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>(?:19|20)\d\d)\b(?!\.\d)")
 ISO_RE = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b")
 MONTH_YEAR_RE = re.compile(rf"\b(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\b", re.I)
 DAY_MONTH_RE = re.compile(rf"\b(?P<day>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<month>{_MONTH})(?![\w])(?![,\s]+(?:19|20)\d\d)", re.I)

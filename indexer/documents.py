@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from indexer.dates import complete_year, day_and_month, find_dates, first_date, reference_date, years_in
+from indexer.dates import DAY_MONTH_RE, complete_year, day_and_month, find_dates, first_date, reference_date, years_in
 from indexer.layout import NUMBER_RE, SMALL_WORDS, URL_LINE_RE, Line, clean_inline, title_like
 from indexer.roles import canonical_role
 from indexer.vocabulary import (
@@ -111,9 +111,13 @@ APOLOGIES_SENTENCE_RE = re.compile(
     re.I,
 )
 # "Notes of the Police and Crime Commissioner's Estates Meeting held on …": a title that
-# names the meeting in capitals (not "the meeting", "the previous meeting").
+# names the meeting in capitals (not "the meeting", nor an agenda item's "Notes of the
+# Previous Meeting held on …", which names none).
 NOTES_TITLE_BODY_RE = re.compile(
-    r"\b(?i:notes|minutes)\s+of\s+(?:a|the)\s+(?P<body>[A-Z][\w'’-]*(?:,?\s+(?:[A-Z][\w'’-]*|and|of|for|&))*?"
+    r"\b(?i:notes|minutes)\s+of\s+(?:a|the)\s+"
+    r"(?!(?i:(?:previous|last|next|same|this|above|said|former|earlier|extraordinary|special)\s+)+"
+    r"(?:Meeting|Board|Committee|Panel|Group|Forum)\s+held\b)"
+    r"(?P<body>[A-Z][\w'’-]*(?:,?\s+(?:[A-Z][\w'’-]*|and|of|for|&))*?"
     r"\s+(?:Meeting|Board|Committee|Panel|Group|Forum))\s+held\b"
 )
 MINUTES_BODY_RE = re.compile(r"minutes\s+of\s+(?:a|the)\s+(?:\w+\s+)?meeting\s+of\s+(?:the\s+)?(?P<body>.+?)\s+held\b", re.I)
@@ -523,13 +527,22 @@ def _held_on(evidence: DateEvidence) -> date | tuple[int, int] | None:
     about another."""
     for m in HELD_ON_RE.finditer(" ".join(_own_lines(evidence))):
         rest = m.group("rest")
-        dates = find_dates(rest)
-        if dates and RECORD_SENTENCE_RE.match(rest[dates[0][2]:]):
+        end = _first_date_end(rest)
+        if end is not None and RECORD_SENTENCE_RE.match(rest[end:]):
             continue
         found = _date_or_day(rest)
         if found is not None:
             return found
     return None
+
+
+def _first_date_end(text: str) -> int | None:
+    """Where the first date in the text ends, a full one or a day and month ("7 February")."""
+    dates = find_dates(text)
+    if dates:
+        return dates[0][2]
+    m = DAY_MONTH_RE.search(text)
+    return m.end() if m else None
 
 
 def _date_fields(evidence: DateEvidence) -> date | tuple[int, int] | None:

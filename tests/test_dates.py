@@ -159,3 +159,18 @@ def test_a_decision_is_dated_by_the_commissioners_signature_not_an_officers() ->
         "Approval\n\nSignature: Ada Ullswater\nPolice, Fire and Crime Commissioner\n\nDate: 17th June 2024\n"
     )
     assert _doc(text, source="decision.txt").date == date(2024, 6, 17)
+
+
+def test_a_sentence_about_another_meetings_minutes_dated_without_a_year_does_not_date_this_one() -> None:
+    text = (
+        "Audit Committee\nDate: 6 June 2024\nVenue: Room 4, Civic Centre\n"
+        "Members present: Cllr Edwin Pratt (Chair) and Cllr Joan Mayhew.\n"
+        "AC/24/3 Minutes\nThe minutes of the meeting held on 7 February were confirmed and signed.\n"
+        "AC/24/4 Internal audit\nThe auditor presented the plan.\n"
+    )
+    assert _doc(text).date == date(2024, 6, 6)
+
+
+@pytest.mark.parametrize("text", ["version 2.1.2019", "v2.1.2019", "release 2.1.2019", "Ref. 2.1.2019"])
+def test_a_version_number_with_dots_is_no_date(text: str) -> None:
+    assert first_date(text) is None

@@ -320,3 +320,12 @@ def test_a_title_drops_the_document_type_after_the_bodys_name(title: str) -> Non
     text = f"---\ntitle: {title}\norganisation: Office of the Police and Crime Commissioner for Lincolnshire\ndate: 2026-02-03\n---\n\n" \
         "# Strategic Policing Board\n\n1. Budget\n\nThe Commissioner asked about overtime.\n"
     assert _doc(text, source="lincolnshire-board_2026-02-03_notes.md").body == "Lincolnshire Strategic Policing Board"
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["Notes of the Previous Meeting held on 4 March 2024", "2. Notes of the Last Meeting held on 4 March 2024"],
+)
+def test_an_agenda_item_on_the_previous_meetings_notes_names_no_body(heading: str) -> None:
+    text = f"Dorset Scrutiny Board\n\nDate: 2 June 2025\n\n{heading}" + MEETING
+    assert _doc(text).body == "Dorset Scrutiny Board"
