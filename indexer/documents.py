@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from indexer.dates import DAY_MONTH_RE, complete_year, day_and_month, find_dates, first_date, reference_date, years_in
-from indexer.layout import NUMBER_RE, SMALL_WORDS, URL_LINE_RE, Line, clean_inline, title_like
+from indexer.layout import COLUMN_GAP, NUMBER_RE, SMALL_WORDS, URL_LINE_RE, Line, clean_inline, title_like
 from indexer.roles import canonical_role
+from indexer.roster import CELL_SPLIT_RE
 from indexer.vocabulary import (
     BODY_ACRONYMS, BODY_NOUNS, FURNITURE_RE, KIND_HEADINGS, MONTH_PATTERN, NOT_BODY_STARTS, OTHER_MEETING_WORDS,
     KIND_ALIASES, WEEKDAY_PATTERN, DocumentKind, find_area,
@@ -66,8 +67,6 @@ ROSTER_LABELS = NAMES_ONLY_LABELS | {
     "attendees", "present", "also present", "members present", "officers present", "in attendance",
     "also in attendance", "apologies", "apologies for absence", "officers", "officers in attendance",
 }
-# The header row of a table of attendees, its columns in any order: "| Name | Role |",
-# "Attendee | Organisation", "Role | Name | Attendance".
 # Labels that say the same as a shorter one: "Councillors present:" is "Present:".
 LABEL_SYNONYMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^date\b"), "date"),
@@ -85,19 +84,20 @@ def label_key(label: str) -> str:
     return next((key for pattern, key in LABEL_SYNONYMS if pattern.match(label)), label)
 
 
+# The header row of a table of attendees, its columns in any order: "| Name | Role |",
+# "Attendee | Organisation", "Role | Name | Attendance".
 ROSTER_TABLE_NAME_RE = re.compile(r"^(?:(?:full\s+)?name|attendees?|members?)$", re.I)
 ROSTER_TABLE_WORD_RE = re.compile(
     r"^(?:(?:full\s+)?name|attendees?|members?|role|title|position|office|organi[sz]ation|representing|initials|"
     r"job\s+title|attendance|attended|status|present(?:\s*/\s*apologies)?)$",
     re.I,
 )
-_HEADER_CELL_SPLIT_RE = re.compile(r"\s*\|\s*|\t+|\s{3,}")
 
 
 def roster_table_header(text: str) -> bool:
     """A roster table's header row: two cells or more, each a column's name, one of them
     the person's."""
-    cells = [c for c in _HEADER_CELL_SPLIT_RE.split(text.strip().strip("|").strip()) if c]
+    cells = [c for c in CELL_SPLIT_RE.split(text.strip().strip("|").strip()) if c]
     return (
         len(cells) >= 2
         and all(ROSTER_TABLE_WORD_RE.match(c) for c in cells)
@@ -360,10 +360,11 @@ def _roster_region(lines: list[Line], i: int, stop: int, value: str) -> tuple[li
         if not s or TABLE_RULE_RE.match(s):
             j += 1
             continue
-        if roster_table_header(s) and not region:
+        header = roster_table_header(s)
+        if header and not region:
             j += 1  # the label's own table: "Apologies" / "Name | Role" / rows
             continue
-        if roster_table_header(s) or APOLOGIES_SENTENCE_RE.match(s):
+        if header or APOLOGIES_SENTENCE_RE.match(s):
             break
         if LABEL_RE.match(line.text) or NUMBER_RE.match(line.text) or re.match(r"^#{1,6}\s+\d", s) or URL_LINE_RE.match(s):
             break
@@ -390,7 +391,7 @@ def _roster_region(lines: list[Line], i: int, stop: int, value: str) -> tuple[li
 
 
 # A wide gap between columns; not a padded key's ("PCC      – Police and Crime Commissioner").
-_COLUMN_GAP_RE = re.compile(r"(?<=\S)[ \t]{3,}(?=\S)(?![–—-]\s)")
+_COLUMN_GAP_RE = re.compile(COLUMN_GAP + r"(?![–—-]\s)")
 
 
 def _column_regions(label: str, region: list[Line]) -> list[tuple[str, list[Line]]]:
@@ -417,17 +418,23 @@ def _column_regions(label: str, region: list[Line]) -> list[tuple[str, list[Line
         indent = len(ln.text) - len(ln.text.lstrip())
         if cut is None and indent >= column - 3:
             cut = indent
-        for side, a, b in ((left, 0, cut if cut is not None else len(ln.text)), (right, cut, len(ln.text))):
-            if a is None:
-                continue
-            cell = ln.text[a:b].strip()
-            if cell:
-                at = ln.text.index(cell, a)
-                side.append(Line(cell, ln.start + at, ln.start + at + len(cell)))
+        if cut is None:
+            _add_cell(left, ln, 0, len(ln.text))  # the left column's alone
+        else:
+            _add_cell(left, ln, 0, cut)
+            _add_cell(right, ln, cut, len(ln.text))
     if right and all(office_only(cell.text) for cell in right):
         # "Jo Penn CPFA        Chief Finance Officer, OPCC": the name and its office, one entry a row.
         return [(label, region)]
     return [_column_heading(label, side) for side in (left, right) if side]
+
+
+def _add_cell(column: list[Line], line: Line, a: int, b: int) -> None:
+    """Add the text of `line` from `a` to `b`, stripped, to the column, if it holds any."""
+    cell = line.text[a:b].strip()
+    if cell:
+        at = line.text.index(cell, a)
+        column.append(Line(cell, line.start + at, line.start + at + len(cell)))
 
 
 def _column_heading(label: str, column: list[Line]) -> tuple[str, list[Line]]:
@@ -557,14 +564,14 @@ def _signed_decision_date(evidence: DateEvidence) -> date | None:
     Commissioner" / "Date: 3rd March 2025", not the date an officer signed the advice."""
     if evidence.kind != DocumentKind.DECISION:
         return None
-    lines = [line.strip() for line in evidence.text.splitlines() if line.strip()]
-    for n, line in enumerate(lines):
-        if SIGNATURE_LINE_RE.match(line) and signature_office(lines, n) in DECIDING_OFFICES:
-            for after in [line, *lines[n + 1 : n + 5]]:
-                if after is not line and SIGNATURE_LINE_RE.match(after):
-                    break
-                if first_date(after):
-                    return first_date(after)
+    lines = _nonblank_lines(evidence.text)
+    for n, _ in deciding_signatures(lines):
+        for k, after in enumerate(lines[n : n + 5]):
+            if k and SIGNATURE_LINE_RE.match(after):
+                break  # the next signature's block
+            found = first_date(after)
+            if found:
+                return found
     return None
 
 
@@ -774,28 +781,28 @@ def _ordinary_case(name: str) -> str:
     return " ".join(words)
 
 
+def _named_areas(header: list[str] | tuple[str, ...], manifest_area: str | None, source: str) -> tuple[str | None, ...]:
+    """The areas the document's heading, the manifest and the file name name, in that order."""
+    return (
+        find_area(" ".join(header[:8])),
+        find_area(manifest_area) if manifest_area else None,
+        find_area(re.sub(r"[_.-]+", " ", source)),
+    )
+
+
 def area_of(header: list[str] | tuple[str, ...], manifest_area: str | None, source: str, text: str) -> str | None:
     """The police area: from the document's heading, the manifest, the file name, or the
     area its text names most often, in that order."""
-    finders: tuple[Callable[[], str | None], ...] = (
-        lambda: find_area(" ".join(header[:8])),
-        lambda: find_area(manifest_area) if manifest_area else None,
-        lambda: find_area(re.sub(r"[_.-]+", " ", source)),
-        lambda: _most_named_area(text),
-    )
-    return next((a for a in (f() for f in finders) if a), None)
+    return next((a for a in _named_areas(header, manifest_area, source) if a), None) or _most_named_area(text)
 
 
 def vouched_area(header: list[str] | tuple[str, ...], manifest_area: str | None, source: str, text: str) -> str | None:
     """The area a body's name may be given: the one its heading or the manifest names, or
     the file name's where the text names that area most too (a file name alone is only
     what its collector called it)."""
-    heading = find_area(" ".join(header[:8]))
-    if heading is not None:
-        return heading
-    if manifest_area and find_area(manifest_area):
-        return find_area(manifest_area)
-    named = find_area(re.sub(r"[_.-]+", " ", source))
+    heading, manifest, named = _named_areas(header, manifest_area, source)
+    if heading or manifest:
+        return heading or manifest
     return named if named is not None and named == _most_named_area(text) else None
 
 
@@ -1010,11 +1017,20 @@ def decision_signatory(text: str) -> str | None:
     title block: an office named on a short line in the few lines above a "Signature:"
     line ("POLICE AND CRIME COMMISSIONER FOR KENT", then "Comments: …", then "Signature:
     …"). None when only officers sign."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return next((office for _, office in deciding_signatures(_nonblank_lines(text))), None)
+
+
+def _nonblank_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def deciding_signatures(lines: list[str]) -> Iterator[tuple[int, str]]:
+    """The signature lines of a decision-maker, in order: each line's index and office."""
     for n, line in enumerate(lines):
-        if SIGNATURE_LINE_RE.match(line) and signature_office(lines, n) in DECIDING_OFFICES:
-            return signature_office(lines, n)
-    return None
+        if SIGNATURE_LINE_RE.match(line):
+            office = signature_office(lines, n)
+            if office is not None and office in DECIDING_OFFICES:
+                yield n, office
 
 
 def signature_office(lines: list[str], n: int) -> str | None:

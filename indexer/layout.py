@@ -15,6 +15,10 @@ from dataclasses import dataclass
 
 from indexer.vocabulary import FURNITURE_RE
 
+# A run of three spaces or more between words: in text from a PDF or a padded export, the
+# gap between two columns, never a gap inside one entry.
+COLUMN_GAP = r"(?<=\S)[ \t]{3,}(?=\S)"
+
 # Bullet glyphs seen in exported governance papers, plus any private-use glyph
 # (Symbol/Wingdings bullets come through PDF extraction as U+F0xx).
 BULLET_RE = re.compile(r"^[ \t]*(?:[•·▪◦●○■□➢➤►▶✓\u2023\u2043\u25aa\ue000-\uf8ff]|[-*+](?=\s)|o(?=[ \t]+\S))[ \t]*")

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from indexer.layout import BULLET_RE, Line, clean_inline
+from indexer.layout import BULLET_RE, COLUMN_GAP, Line, clean_inline
 from indexer.records import Attendee
 from indexer.roles import canonical_role, is_acting, role_pattern, role_title
 from indexer.vocabulary import BODY_ACRONYMS, HONORIFIC_PATTERN, POLICE_AREAS, POST_NOMINALS, strip_titles
@@ -155,7 +155,7 @@ def _strip_bullet(text: str) -> str:
     return clean_inline(_WIDE_GAP_RE.sub("; ", text))
 
 
-_WIDE_GAP_RE = re.compile(r"(?<=\S)[ \t]{3,}(?=\S)")
+_WIDE_GAP_RE = re.compile(COLUMN_GAP)
 
 
 def _table_row(text: str) -> bool:
@@ -221,8 +221,8 @@ def _rejoined(pieces: list[str]) -> list[str]:
         alone = parse_entry(piece)
         if out and (alone is None or not _credible(alone)) and parse_entry(f"{out[-1]}, {piece}") is not None:
             out[-1] = f"{out[-1]}, {piece}"
-        elif out and _office_alone(out[-1]) and alone is not None and alone.role is None and not alone.initials:
-            out[-1] = f"{_office_alone(out[-1])} {piece}"
+        elif out and alone is not None and alone.role is None and not alone.initials and (office := _office_alone(out[-1])):
+            out[-1] = f"{office} {piece}"
         else:
             out.append(piece)
     return out
@@ -387,8 +387,9 @@ def _cells(entry: str) -> RosterEntry | None:
         return None
     name = initials = role_text = organisation = status = None
     for cell in cells:
-        if status is None and cell_status(cell) is not None:
-            status = cell_status(cell)  # "Present", "Apologies": the row's own status
+        said = cell_status(cell) if status is None else None
+        if said is not None:
+            status = said  # "Present", "Apologies": the row's own status
             continue
         with_initials = TRAILING_INITIALS_RE.match(cell)
         if with_initials and name is None and _bare_name(with_initials.group("lead")) is not None:
