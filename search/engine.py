@@ -491,8 +491,8 @@ class Searcher:
 
     def _with_commitment_threads(self, hits: list[Hit], vector: np.ndarray, allowed: np.ndarray) -> list[Hit]:
         """Each of the first THREAD_DEPTH hits followed by the other passages of the
-        commitment it holds that is closest to the question (if close enough), where
-        `allowed` (every filter but the speaker's: an action names no speaker)."""
+        commitment it holds that is closest to the question (if close enough), among the
+        rows `allowed` marks: every filter but the speaker's, as an action names no speaker."""
         order = {h.row: i for i, h in enumerate(hits)}
         out: list[Hit] = []
         placed: set[int] = set()
