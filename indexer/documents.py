@@ -135,6 +135,8 @@ class TitleBlock:
     fields: dict[str, str] = field(default_factory=dict)
     roster: list[tuple[str, list[Line]]] = field(default_factory=list)  # (label, lines)
     consumed: set[int] = field(default_factory=set)  # line indexes that are not content
+    # People a meeting's first items welcome with their offices; their lines stay content.
+    welcomed: list[tuple[str, list[Line]]] = field(default_factory=list)
 
 
 @dataclass
@@ -249,8 +251,12 @@ def _block_top(lines: list[Line], i: int) -> int:
 
 def read_title_block(lines: list[Line], seg: Segment) -> TitleBlock:
     block = TitleBlock()
+    items: set[str] = set()
     i = seg.first
     while i < seg.last:
+        item = NUMBER_RE.match(lines[i].text)
+        if item:
+            items.add(re.split(r"[./]", next(g for g in item.groups() if g))[0])
         unlabelled = _unlabelled_roster(lines[i].text)
         if unlabelled is not None:
             label, value = unlabelled
@@ -272,6 +278,10 @@ def read_title_block(lines: list[Line], seg: Segment) -> TitleBlock:
             continue
         m = LABEL_RE.match(lines[i].text)
         if not m or NUMBER_RE.match(lines[i].text):
+            if len(items) <= WELCOMING_ITEMS and (i == seg.first or not lines[i - 1].stripped or item):
+                welcomed = _attendance_sentence(lines, i, seg.last, welcoming=True)
+                if welcomed:
+                    block.welcomed.append(("present", welcomed))
             i += 1
             continue
         label = label_key(m.group("label"))
@@ -457,15 +467,25 @@ def _office_then_name(lines: list[Line], j: int, stop: int) -> tuple[str, int] |
     return (entry, k) if entry is not None else None
 
 
-def _attendance_sentence(lines: list[Line], j: int, stop: int) -> list[Line]:
+# How many of a meeting's first items may welcome the people at the table.
+WELCOMING_ITEMS = 3
+
+
+def _attendance_sentence(lines: list[Line], j: int, stop: int, *, welcoming: bool = False) -> list[Line]:
     """The lines of a paragraph from `j` that names people who "attended the meeting" (or
-    "were also present"), wrapped however the page wrapped it; empty if it is not one."""
-    from indexer.roster import ATTENDED_RE, is_roster_line
+    "were also present"), wrapped however the page wrapped it; empty if it is not one.
+
+    `welcoming`: a paragraph of a meeting's first items that welcomes people with their
+    offices ("The Chair welcomed Jo Penn, the Police and Crime Commissioner, who was
+    accompanied by …"), as one line an entry, each spanning the paragraph."""
+    from indexer.roster import ATTENDED_RE, is_roster_line, welcomed_entries
 
     k = j
     while k < stop and lines[k].stripped and k - j < 8:
         k += 1
     joined = " ".join(ln.stripped for ln in lines[j:k])
+    if welcoming:
+        return [Line(entry, lines[j].start, lines[k - 1].end) for entry in welcomed_entries(joined)] if k > j else []
     return lines[j:k] if ATTENDED_RE.search(joined) and is_roster_line(joined) else []
 
 

@@ -79,6 +79,12 @@ def parse_text(source: str, text: str, manifest: ManifestRow = ManifestRow()) ->
             read_body = body_with_area(read_body, vouched_area(top, manifest.area, source, seg_text))
         body = read_body or normalise_body(manifest.body)
         roster = parse_roster(title_block.roster, panel=kind == DocumentKind.MINUTES)
+        if kind in MEETING_KINDS:
+            listed = {a.name for a in roster}
+            for welcomed in parse_roster(title_block.welcomed):
+                if welcomed.name not in listed:
+                    roster += (welcomed,)
+                    listed.add(welcomed.name)
         author_role = report_author_role(kind, seg_text)
         signed_by = decision_signatory(seg_text) if kind == DocumentKind.DECISION and author_role is None else None
         items, doc_paragraphs = _items_and_paragraphs(kind, blocks, roster, author_role, signed_by)

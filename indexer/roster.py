@@ -63,6 +63,21 @@ INITIALS_ENTRY_RE = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<initials>[A-Z]{2,4})
 ATTENDED_RE = re.compile(
     r"\s+(?:also\s+)?(?:attended(?:\s+the\s+meeting)?|(?:was|were)\s+(?:also\s+)?(?:present|in\s+attendance))\s*\.?\s*$",
     re.I)
+# The welcoming sentences of a meeting's first items that name who sat at the table: "The
+# Chair welcomed Jo Penn, the Police and Crime Commissioner, who was accompanied by …", "In
+# attendance for this item were …", and a confirmation hearing's "proposed to appoint
+# Deputy Chief Constable Jo Penn". What follows each is a list of people with their offices.
+WELCOMED_RE = re.compile(
+    r"\b(?:welcomed|(?:was|were)\s+(?:accompanied|joined)\s+by|in\s+attendance\s+for\s+this\s+item\s+(?:was|were)"
+    r"|proposed\s+to\s+appoint)\s+",
+    re.I)
+# Where a welcomed list ends: the sentence's end (not an initial's full stop), a clause
+# about the person ("…, who had led …"), or what they were welcomed as or to.
+_WELCOMED_END_RE = re.compile(r"(?<![A-Z])\.(?:\s|$)|,?\s+(?:who|as|to)\s|\s*[;:]")
+# A description in apposition: "the independent member of the appointment panel".
+_DESCRIPTION_RE = re.compile(r"^(?:the|an?)\s+[a-z]", re.I)
+# Whose office it is, said of the person just named: "Chief Executive of her office".
+_THEIR_OFFICE_RE = re.compile(r"\s+of\s+(?:his|her|their)\s+office$", re.I)
 # A description before a titled name: "Independent Co-opted Member Mrs J. Fairburn".
 DESCRIBED_NAME_RE = re.compile(rf"^[A-Z][\w-]*(?:\s+[\w-]+){{0,4}}?\s+(?P<name>{HONORIFIC_PATTERN}\s.+)$")
 # "Chair: Cllr Ann Bell".
@@ -722,3 +737,49 @@ def _chunks(lines: list[Line]) -> list[str]:
         else:
             chunks.append(text)
     return chunks
+
+
+def welcomed_entries(sentence: str) -> list[str]:
+    """The people a welcoming sentence names with their offices, each as one entry ("Jo
+    Penn, the Police and Crime Commissioner"); empty if it names none. A person named
+    without an office or description in apposition is left out: the sentence may welcome
+    a report or thank someone, and only an office says who sat at the table."""
+    sentence = clean_inline(sentence)
+    entries: list[str] = []
+    for m in WELCOMED_RE.finditer(sentence):
+        rest = sentence[m.end():]
+        nxt = WELCOMED_RE.search(rest)
+        rest = rest[: nxt.start()] if nxt else rest
+        end = _WELCOMED_END_RE.search(rest)
+        entries.extend(_welcomed_list(rest[: end.start()] if end else rest))
+    return entries
+
+
+def _welcomed_list(text: str) -> list[str]:
+    """People with their offices from "Jo Penn, Chief Executive, and Al Roe, the Treasurer":
+    each name with the office or description pieces after it; the list ends at the first
+    piece that is neither."""
+    people: list[tuple[str, list[str]]] = []
+    for piece in re.split(r"\s*,\s*(?:and\s+)?", text.strip(" ,")):
+        piece = _THEIR_OFFICE_RE.sub("", piece.strip())
+        first = parse_entry(piece) if not _DESCRIPTION_RE.match(piece) else None
+        if first is not None and first.role is not None and _name_ok(first.name):
+            people.append((piece, []))  # "Deputy Chief Constable Jo Penn": office and name
+        elif people and (_DESCRIPTION_RE.match(piece) or _office_words(piece) or _organisation(piece)):
+            people[-1][1].append(piece)
+        elif _bare_name(piece) is not None and not ORG_WORDS_RE.search(piece):
+            people.append((piece, []))
+        else:
+            break
+    return [
+        ", ".join([name, *offices]) if offices else name
+        for name, offices in people
+        if offices or (parse_entry(name) or RosterEntry("", None, None)).role is not None
+    ]
+
+
+def _organisation(piece: str) -> bool:
+    """An organisation after an office: "Northshire Police", "Office of the PCC"."""
+    return ORG_WORDS_RE.search(piece) is not None and all(
+        w[0].isupper() or w in ("of", "and", "for", "the") for w in piece.split()
+    )

@@ -319,3 +319,51 @@ def test_an_office_alone_is_matched_as_records_write_it_in_capitals() -> None:
 
     assert _office_alone("the CC") == "CC"
     assert _office_alone("cc") is None
+
+
+def test_people_the_chair_welcomes_with_their_offices_attended() -> None:
+    text = (
+        "Westmoor Police and Crime Panel\n\nMinutes\n\nPresent: Cllr Hal Brook (Chair)\n\n"
+        "1. Apologies\nNone.\n\n"
+        "2. Precept proposal\n"
+        "The Chair welcomed Nell Garrow, the Police and Crime Commissioner, who was accompanied by\n"
+        "Ivo Tennant, Chief Executive of his office, and Rosa Kemble, the finance lead for the scheme.\n\n"
+        "Mr Garrow presented the proposal.\n"
+    )
+    assert _roster(text) == [
+        ("Hal Brook", "Chair", "present"), ("Nell Garrow", "PCC", "present"),
+        ("Ivo Tennant", "CE", "present"), ("Rosa Kemble", None, "present"),
+    ]
+
+
+def test_a_candidate_proposed_for_appointment_and_those_in_attendance_for_an_item_attended() -> None:
+    text = (
+        "Eastvale Police and Crime Panel\n\nMinutes\n\nPresent: Cllr Hal Brook (Chair)\n\n"
+        "1. Confirmation hearing\n"
+        "The Commissioner proposed to appoint Assistant Chief Constable Priya Vance as Deputy Chief Constable.\n\n"
+        "In attendance for this item were Colm Rudd, Treasurer, and Edie Marsh, Head of Estates.\n"
+    )
+    assert _roster(text) == [
+        ("Hal Brook", "Chair", "present"), ("Priya Vance", "ACC", "present"),
+        ("Colm Rudd", None, "present"), ("Edie Marsh", None, "present"),
+    ]
+
+
+def test_a_person_only_mentioned_is_no_attendee() -> None:
+    text = (
+        "Westmoor Police and Crime Panel\n\nMinutes\n\nPresent: Cllr Hal Brook (Chair)\n\n"
+        "1. Chair's announcements\n"
+        "The Chair thanked the former Chief Constable, Glen Ashby, for his service.\n\n"
+        "A report by Tara Whitlow, Head of Performance, was noted.\n\n"
+        "The Chair welcomed Ben Ord to the meeting.\n"
+    )
+    assert _roster(text) == [("Hal Brook", "Chair", "present")]
+
+
+def test_people_welcomed_after_the_first_items_are_not_read_as_attendees() -> None:
+    text = (
+        "Westmoor Police and Crime Panel\n\nMinutes\n\nPresent: Cllr Hal Brook (Chair)\n\n"
+        "1. Apologies\nNone.\n\n2. Minutes\nAgreed.\n\n3. Actions\nNoted.\n\n"
+        "4. Estates\nThe Chair welcomed Edie Marsh, Head of Estates.\n"
+    )
+    assert _roster(text) == [("Hal Brook", "Chair", "present")]
