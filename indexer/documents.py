@@ -256,7 +256,9 @@ def read_title_block(lines: list[Line], seg: Segment) -> TitleBlock:
     while i < seg.last:
         item = NUMBER_RE.match(lines[i].text)
         if item:
-            items.add(re.split(r"[./]", next(g for g in item.groups() if g))[0])
+            # An item by its own number, its sub-items with it: "4.2" is item 4; "24/17" and
+            # "Ref/03/14/03/2025" are items of their own.
+            items.add(re.sub(r"\.\d.*$", "", next(g for g in item.groups() if g)))
         unlabelled = _unlabelled_roster(lines[i].text)
         if unlabelled is not None:
             label, value = unlabelled
@@ -712,8 +714,7 @@ def decision_maker(header: list[str] | tuple[str, ...]) -> str | None:
 
 
 # What a title adds after a body's name: what the record is ("– Notes", ": meeting notes",
-# "MINUTES"), or the area ("– Wiltshire", "(Wiltshire)").
-# The document's type after the body's name: "– Minutes", ": Notes", "- Record of Meeting".
+# "MINUTES", "- Record of Meeting"), or the area ("– Wiltshire", "(Wiltshire)").
 TITLE_KIND_TAIL_RE = re.compile(
     r"(?:\s*[–—:|-]\s*|\s+)(?:(?:meeting\s+|action\s+|summary\s+)?(?:notes|minutes|agenda)|"
     r"(?:record|notes|minutes)\s+of\s+(?:the\s+)?(?:meeting|proceedings))\s*$",
